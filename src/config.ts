@@ -1,0 +1,110 @@
+/**
+ * Options: one schema, one resolver, and the only place that reads environment variables.
+ * Every duration is in milliseconds once resolved.
+ */
+import os from 'node:os';
+import { z } from 'zod';
+import type { Logger } from 'pino';
+
+const identifier = /^[a-z_][a-z0-9_]*$/;
+
+export const optionsSchema = z.object({
+  /** Redis URL (`REDIS_URL`, default `redis://127.0.0.1:6379`). */
+  redis: z.string().min(1).optional(),
+  /** PostgreSQL URL (`DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/attune`). */
+  database: z.string().min(1).optional(),
+  /** Postgres schema holding the tables (`ATTUNE_DB_SCHEMA`, default `public`). */
+  schema: z.string().regex(identifier, 'schema must be a lower-case SQL identifier').optional(),
+  /** Prefix of every Redis key (`ATTUNE_NAMESPACE`, default `attune`). */
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'namespace may hold letters, digits, "_", "." and "-"')
+    .optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  consumer: z
+    .object({
+      batchSize: z.number().int().min(1).max(5000).default(200),
+      blockMs: z.number().int().min(10).default(2000),
+      claimIdleMs: z.number().int().min(100).default(30_000),
+      claimEveryMs: z.number().int().min(50).default(5_000),
+      maxDeliveries: z.number().int().min(1).default(5),
+      maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
+    })
+    .prefault({}),
+  /** Approximate cap of each stream (`XADD MAXLEN ~`). */
+  streamMaxLen: z.number().int().min(1000).default(1_000_000),
+  worker: z
+    .object({
+      id: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+      runtimes: z.array(z.string().min(1)).min(1).default(['shell', 'python', 'node']),
+      concurrency: z.number().int().min(1).max(1000).default(16),
+      heartbeatMs: z.number().int().min(100).default(2000),
+      defaultTimeoutMs: z.number().int().min(100).default(600_000),
+      outputLimitBytes: z.number().int().min(1024).default(1_048_576),
+      drainTimeoutMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
+  /** A worker whose last heartbeat is older than this is dead. */
+  workerLiveMs: z.number().int().min(200).default(10_000),
+  scheduler: z
+    .object({
+      /** An execution whose runtime no live worker offers fails after this long. */
+      noWorkerTimeoutMs: z.number().int().min(100).default(60_000),
+      sweepEveryMs: z.number().int().min(50).default(1000),
+    })
+    .prefault({}),
+});
+
+export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
+  /** A pino logger; one is made from `logLevel` when absent. */
+  logger?: Logger;
+};
+
+export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'database' | 'schema' | 'namespace' | 'logLevel'> & {
+  redisUrl: string;
+  databaseUrl: string;
+  /** True when the URL came from the caller or the environment rather than the local default. */
+  explicitServices: { redis: boolean; database: boolean };
+  schema: string;
+  namespace: string;
+  logLevel: string;
+  hostname: string;
+};
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/attune';
+
+export class ConfigError extends Error {
+  readonly code = 'ATTUNE_CONFIG';
+}
+
+/** Validates options and fills in environment variables and defaults. */
+export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const { logger: _logger, ...rest } = input;
+  const parsed = optionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid Attune options: ${z.prettifyError(parsed.error)}`);
+  }
+  const o = parsed.data;
+  const envSchema = env.ATTUNE_DB_SCHEMA;
+  if (envSchema !== undefined && !identifier.test(envSchema)) {
+    throw new ConfigError(`ATTUNE_DB_SCHEMA must be a lower-case SQL identifier, got "${envSchema}"`);
+  }
+  const envNamespace = env.ATTUNE_NAMESPACE;
+  if (envNamespace !== undefined && !/^[A-Za-z0-9_.-]+$/.test(envNamespace)) {
+    throw new ConfigError(`ATTUNE_NAMESPACE may hold letters, digits, "_", "." and "-", got "${envNamespace}"`);
+  }
+  const redisUrl = o.redis ?? env.REDIS_URL;
+  const databaseUrl = o.database ?? env.DATABASE_URL;
+  const { redis: _r, database: _d, schema, namespace, logLevel, ...tuning } = o;
+  return {
+    ...tuning,
+    redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
+    databaseUrl: databaseUrl ?? DEFAULT_DATABASE_URL,
+    explicitServices: { redis: redisUrl !== undefined, database: databaseUrl !== undefined },
+    schema: schema ?? envSchema ?? 'public',
+    namespace: namespace ?? envNamespace ?? 'attune',
+    logLevel: logLevel ?? env.ATTUNE_LOG_LEVEL ?? 'info',
+    hostname: os.hostname(),
+  };
+}

@@ -1,0 +1,80 @@
+/** A few typed errors with a `code` and a `cause`, and the helpers that turn unknowns into them. */
+
+export class AttuneError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'AttuneError';
+  }
+}
+
+/** Bad input from a user (parameters, pack files, CLI arguments): never retried. */
+export class ValidationError extends AttuneError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ATTUNE_INVALID', message, options);
+    this.name = 'ValidationError';
+  }
+}
+
+/** Redis or Postgres could not be reached. */
+export class ServiceUnavailableError extends AttuneError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ATTUNE_SERVICE_UNAVAILABLE', message, options);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+export class NotFoundError extends AttuneError {
+  constructor(message: string) {
+    super('ATTUNE_NOT_FOUND', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Turns anything thrown into an Error, so it can be logged and stored. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === 'string') return new Error(value);
+  try {
+    return new Error(`non-error thrown: ${JSON.stringify(value)}`);
+  } catch {
+    return new Error(`non-error thrown: ${String(value)}`);
+  }
+}
+
+const transientCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+]);
+
+/**
+ * True for errors of the infrastructure (a service restarting, a dropped connection) rather than
+ * of the message: the work is retried as it is, without counting a delivery.
+ */
+export function isTransient(value: unknown): boolean {
+  for (let e: unknown = value, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const err = e as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof err.code === 'string' && (transientCodes.has(err.code) || err.code.startsWith('08'))) return true;
+    if (err.name === 'MaxRetriesPerRequestError' || err.name === 'ServiceUnavailableError') return true;
+    if (typeof err.message === 'string' && /Connection is closed|Stream isn't writeable|LOADING|READONLY|MASTERDOWN|write (EPIPE|ECONNRESET)/.test(err.message)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,57 @@
+/** What the worker hands a runtime, and what it gets back. */
+import type { Logger } from 'pino';
+
+export interface ActionSpec {
+  ref: string;
+  /** `shell`, `python` or `node` (case-insensitive). */
+  runtime: string;
+  /** Shell command line (shell runtime, inline); parameters reach it only through env/stdin. */
+  command: string | null;
+  /** Script file, relative to `packPath/actions/` unless absolute. */
+  entryPoint: string | null;
+  /** Folder of the pack the action belongs to. */
+  packPath: string | null;
+}
+
+export interface RunContext {
+  executionId: number;
+  actionRef: string;
+  trace: string;
+  attempt: number;
+}
+
+export interface RunLimits {
+  timeoutMs: number;
+  /** Cap of stdout and of stderr each; what was cut is said. */
+  outputLimitBytes: number;
+  /** After SIGTERM (cancel), SIGKILL follows after this long. */
+  killGraceMs: number;
+}
+
+export type RunStatus = 'succeeded' | 'failed' | 'timeout' | 'canceled';
+
+export interface RunOutcome {
+  status: RunStatus;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  /** Structured result: `{ stdout, stderr, exit_code }`, plus the fields of a JSON object printed as the last stdout line. */
+  result: Record<string, unknown>;
+  /** Why it did not succeed, in words. */
+  reason: string | null;
+}
+
+export interface HandlerContext extends RunContext {
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** An in-process action handler registered by the embedding service (runtime `node`). */
+export type InProcessHandler = (params: Record<string, unknown>, ctx: HandlerContext) => Promise<unknown>;
+
+export interface RunOptions {
+  /** Aborting cancels the run (SIGTERM, then SIGKILL after `killGraceMs`). */
+  signal?: AbortSignal;
+  handlers?: ReadonlyMap<string, InProcessHandler>;
+  log: Logger;
+}

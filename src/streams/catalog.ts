@@ -1,0 +1,72 @@
+/**
+ * The stream catalog: every stream, its one message schema, its one consumer group and its limits.
+ * Key names are built here and nowhere else.
+ */
+import type { z } from 'zod';
+import {
+  deadLetter,
+  eventCreated,
+  executionRequested,
+  executionScheduled,
+  executionStatusReport,
+  ruleChanged,
+  workerControl,
+} from './messages.ts';
+
+export interface StreamDef<S extends z.ZodType = z.ZodType> {
+  /** The message type; also the `type` field of every entry. */
+  readonly type: string;
+  /** The Redis key: `{namespace}:{type}`. */
+  readonly key: string;
+  readonly schema: S;
+  /** The one consumer group reading this stream, or null when readers use plain XREAD. */
+  readonly group: string | null;
+}
+
+export type MessageOf<D> = D extends StreamDef<infer S> ? z.output<S> : never;
+
+const runtimeName = /^[a-z0-9_-]+$/;
+
+function def<S extends z.ZodType>(namespace: string, type: string, schema: S, group: string | null): StreamDef<S> {
+  return { type, key: `${namespace}:${type}`, schema, group };
+}
+
+/** Builds the catalog of one namespace. */
+export function streamCatalog(namespace: string) {
+  return {
+    eventCreated: def(namespace, 'event.created', eventCreated, 'enforcer'),
+    executionRequested: def(namespace, 'execution.requested', executionRequested, 'scheduler'),
+    executionScheduled(runtime: string) {
+      const name = runtime.toLowerCase();
+      if (!runtimeName.test(name)) throw new Error(`invalid runtime name "${runtime}"`);
+      return def(namespace, `execution.scheduled.${name}`, executionScheduled, 'worker');
+    },
+    executionStatus: def(namespace, 'execution.status', executionStatusReport, 'manager'),
+    ruleChanged: def(namespace, 'rule.changed', ruleChanged, null),
+    workerControl(workerId: string) {
+      return def(namespace, `worker.${workerId}.control`, workerControl, null);
+    },
+    dead: def(namespace, 'dead', deadLetter, null),
+  };
+}
+export type StreamCatalog = ReturnType<typeof streamCatalog>;
+
+/** Every stream key of a namespace, for `attune streams` (scheduled streams found by SCAN). */
+export function fixedStreams(catalog: StreamCatalog): StreamDef[] {
+  return [catalog.eventCreated, catalog.executionRequested, catalog.executionStatus, catalog.ruleChanged, catalog.dead];
+}
+
+/** Other Redis keys (not streams) of a namespace. */
+export function keyCatalog(namespace: string) {
+  return {
+    /** Hash: worker id → JSON registration with its last heartbeat. */
+    workers: `${namespace}:workers`,
+    /** String set with NX by the worker that starts an execution: it is never started twice. */
+    executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
+    /** SCAN pattern of the per-runtime scheduled streams. */
+    scheduledPattern: `${namespace}:execution.scheduled.*`,
+    /** SCAN pattern of every key in the namespace. */
+    all: `${namespace}:*`,
+  };
+}
+export type KeyCatalog = ReturnType<typeof keyCatalog>;

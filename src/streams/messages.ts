@@ -1,0 +1,88 @@
+/** One zod schema per message type; the TypeScript types are derived from them. */
+import { z } from 'zod';
+
+export const jsonObject = z.record(z.string(), z.unknown());
+
+export const executionStatuses = [
+  'requested',
+  'scheduled',
+  'delayed',
+  'running',
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceling',
+  'canceled',
+  'abandoned',
+] as const;
+export const executionStatusSchema = z.enum(executionStatuses);
+export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
+
+export const eventCreated = z.object({
+  eventId: z.uuid(),
+  trigger: z.string().min(1),
+  triggerInstanceId: z.number().int().positive().nullable(),
+  payload: jsonObject,
+  dedupeKey: z.string().min(1).max(512).nullable(),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type EventCreated = z.infer<typeof eventCreated>;
+
+export const executionRequested = z.object({
+  executionId: z.number().int().positive(),
+});
+export type ExecutionRequested = z.infer<typeof executionRequested>;
+
+/** Everything a worker needs to run an execution: workers have no database. */
+export const executionScheduled = z.object({
+  executionId: z.number().int().positive(),
+  attempt: z.number().int().positive(),
+  action: z.object({
+    ref: z.string().min(1),
+    runtime: z.string().min(1),
+    command: z.string().nullable(),
+    entryPoint: z.string().nullable(),
+    packPath: z.string().nullable(),
+  }),
+  parameters: jsonObject,
+  timeoutMs: z.number().int().positive(),
+});
+export type ExecutionScheduled = z.infer<typeof executionScheduled>;
+
+export const reportedStatuses = ['running', 'succeeded', 'failed', 'timeout', 'canceled', 'abandoned'] as const;
+export const executionStatusReport = z.object({
+  executionId: z.number().int().positive(),
+  status: z.enum(reportedStatuses),
+  workerId: z.string().min(1),
+  at: z.iso.datetime({ offset: true }),
+  result: jsonObject.nullable().optional(),
+  exitCode: z.number().int().nullable().optional(),
+  stdout: z.string().nullable().optional(),
+  stderr: z.string().nullable().optional(),
+  reason: z.string().nullable().optional(),
+});
+export type ExecutionStatusReport = z.infer<typeof executionStatusReport>;
+
+export const ruleChanged = z.object({
+  reason: z.string().min(1),
+  refs: z.array(z.string()).default([]),
+});
+export type RuleChanged = z.infer<typeof ruleChanged>;
+
+export const workerControl = z.object({
+  command: z.literal('cancel'),
+  executionId: z.number().int().positive(),
+});
+export type WorkerControl = z.infer<typeof workerControl>;
+
+export const deadLetter = z.object({
+  origin: z.string(),
+  originType: z.string(),
+  originId: z.string(),
+  group: z.string(),
+  consumer: z.string(),
+  error: z.string(),
+  deliveries: z.number().int(),
+  fields: z.record(z.string(), z.string()),
+});
+export type DeadLetter = z.infer<typeof deadLetter>;
