@@ -74,6 +74,8 @@ create table enforcement (
   rule_id    bigint references rule(id) on delete set null,
   rule_ref   text not null,
   event_id   uuid not null references event(id),
+  status     text not null default 'created',
+  reason     text,
   trace      text not null,
   created_at timestamptz not null default now(),
   unique (rule_id, event_id)

@@ -1,0 +1,139 @@
+/**
+ * Scheduler: `execution.requested` → is there a live worker for the action's runtime? →
+ * `scheduled` (conditional on `requested`) → commit → publish `execution.scheduled.<runtime>` → ack.
+ * Without a live worker the execution stays `requested` with the reason in `status_reason`; a sweep
+ * re-offers it when a worker appears and fails it after `noWorkerTimeoutMs`.
+ */
+import type { AttuneContext, ActorHandle } from '../context.ts';
+import { createActorConsumer, requireSql } from '../context.ts';
+import { chooseRuntime } from '../domain/worker-selection.ts';
+import { toError } from '../errors.ts';
+import type { Outgoing } from '../streams/publisher.ts';
+import type { Delivery } from '../streams/consumer.ts';
+import type { ExecutionRequested } from '../streams/messages.ts';
+import { cachedRegistry } from './worker/registry.ts';
+
+interface Candidate {
+  id: number;
+  status: 'requested' | 'scheduled';
+  parameters: Record<string, unknown>;
+  trace: string;
+  attempt: number;
+  timeout_ms: number | null;
+  action_ref: string;
+  runtime: string;
+  command: string | null;
+  entry_point: string | null;
+  pack_path: string | null;
+  action_timeout_ms: number | null;
+  waiting_since: Date | null;
+}
+
+export function startScheduler(ctx: AttuneContext, consumerName: string): ActorHandle {
+  const sql = requireSql(ctx, 'the scheduler');
+  const log = ctx.log.child({ actor: 'scheduler', consumer: consumerName });
+  const registry = cachedRegistry(ctx, 500);
+  const { noWorkerTimeoutMs, sweepEveryMs } = ctx.config.scheduler;
+
+  function scheduledMessage(c: Candidate, runtime: string): Outgoing {
+    return {
+      def: ctx.catalog.executionScheduled(runtime),
+      trace: c.trace,
+      payload: {
+        executionId: c.id,
+        attempt: c.attempt,
+        action: { ref: c.action_ref, runtime, command: c.command, entryPoint: c.entry_point, packPath: c.pack_path },
+        parameters: c.parameters,
+        timeoutMs: c.timeout_ms ?? c.action_timeout_ms ?? ctx.config.worker.defaultTimeoutMs,
+      },
+    };
+  }
+
+  async function handle(batch: Delivery<ExecutionRequested>[]): Promise<void> {
+    const ids = [...new Set(batch.map((d) => d.message.payload.executionId))];
+    const candidates = await sql<Candidate[]>`
+      select e.id, e.status, e.parameters, e.trace, e.attempt, e.timeout_ms, e.action_ref, e.waiting_since,
+             a.runtime, a.command, a.entry_point, a.pack_path, a.timeout_ms as action_timeout_ms
+      from execution e join action a on a.ref = e.action_ref
+      where e.id = any(${ids}::bigint[]) and e.status in ('requested', 'scheduled')`;
+    if (candidates.length === 0) return;
+    const workers = await registry.get();
+    const now = Date.now();
+    const toSchedule: { c: Candidate; runtime: string }[] = [];
+    const waiting = new Map<string, number[]>();
+    for (const c of candidates) {
+      const choice = chooseRuntime(c.runtime, workers, now, ctx.config.workerLiveMs);
+      if (choice.ok) toSchedule.push({ c, runtime: choice.runtime });
+      else if (c.status === 'requested') waiting.set(choice.reason, [...(waiting.get(choice.reason) ?? []), c.id]);
+    }
+    const newly = toSchedule.filter((s) => s.c.status === 'requested').map((s) => s.c.id);
+    let scheduledIds = new Set(toSchedule.filter((s) => s.c.status === 'scheduled').map((s) => s.c.id));
+    await sql.begin(async (tx) => {
+      if (newly.length > 0) {
+        const rows = await tx<{ id: number }[]>`
+          update execution set status = 'scheduled', scheduled_at = now(), status_reason = null, waiting_since = null, updated_at = now()
+          where id = any(${newly}::bigint[]) and status = 'requested' returning id`;
+        scheduledIds = new Set([...scheduledIds, ...rows.map((r) => r.id)]);
+      }
+      for (const [reason, wids] of waiting) {
+        await tx`update execution set status_reason = ${reason}, waiting_since = coalesce(waiting_since, now()), updated_at = now()
+          where id = any(${wids}::bigint[]) and status = 'requested'`;
+      }
+    });
+    for (const [reason, wids] of waiting) log.info({ executions: wids, reason }, 'executions waiting for a worker');
+    await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime)));
+  }
+
+  /** Re-offers waiting executions when a worker appears; fails those that waited too long. */
+  async function sweep(): Promise<void> {
+    const waiting = await sql<{ id: number; trace: string; runtime: string; waiting_since: Date; status_reason: string | null }[]>`
+      select e.id, e.trace, a.runtime, e.waiting_since, e.status_reason
+      from execution e join action a on a.ref = e.action_ref
+      where e.status = 'requested' and e.waiting_since is not null order by e.id limit 1000`;
+    if (waiting.length === 0) return;
+    registry.invalidate();
+    const workers = await registry.get();
+    const now = Date.now();
+    const retry = waiting.filter((w) => chooseRuntime(w.runtime, workers, now, ctx.config.workerLiveMs).ok);
+    const expired = waiting.filter((w) => !retry.includes(w) && now - w.waiting_since.getTime() > noWorkerTimeoutMs);
+    if (expired.length > 0) {
+      const failed = await sql<{ id: number }[]>`
+        update execution set status = 'failed', finished_at = now(), updated_at = now(),
+          status_reason = 'no live worker offers runtime "' || a.runtime || '" (gave up after ' || ${Math.round(noWorkerTimeoutMs / 1000)} || ' s)'
+        from action a
+        where a.ref = execution.action_ref and execution.id = any(${expired.map((e) => e.id)}::bigint[]) and execution.status = 'requested'
+        returning execution.id`;
+      if (failed.length > 0) log.warn({ executions: failed.map((f) => f.id) }, 'executions failed: no live worker for their runtime');
+    }
+    await ctx.publisher.publishMany(retry.map((w) => ({ def: ctx.catalog.executionRequested, payload: { executionId: w.id }, trace: w.trace })));
+  }
+
+  let sweeping = false;
+  const timer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweep()
+      .catch((err: unknown) => log.warn({ err: toError(err).message }, 'waiting-execution sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, sweepEveryMs);
+
+  const consumer = createActorConsumer<ExecutionRequested>(ctx, {
+    name: 'scheduler',
+    streams: [ctx.catalog.executionRequested],
+    group: 'scheduler',
+    consumer: consumerName,
+    log,
+    handle,
+  });
+  consumer.start();
+  return {
+    name: 'scheduler',
+    state: () => consumer.state(),
+    stop: async () => {
+      clearInterval(timer);
+      await consumer.stop();
+    },
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * Worker: declares runtimes and a concurrency, heartbeats into the registry, reads
+ * `execution.scheduled.<runtime>` for each runtime it has (one XREADGROUP), and for each entry:
+ * claims the execution (SET NX: it never starts twice) → reports `running` → runs the action →
+ * reports the outcome → acks. While an action runs its entry is kept fresh (XCLAIM … JUSTID), so only
+ * entries of dead workers are claimed elsewhere; such an entry, found already claimed by a worker
+ * that is no longer alive, is reported `abandoned` instead of being run again. Needs only Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AttuneContext, ActorHandle } from '../../context.ts';
+import { createActorConsumer } from '../../context.ts';
+import { isLive, type WorkerRegistration } from '../../domain/worker-selection.ts';
+import { toError } from '../../errors.ts';
+import { runAction } from '../../runtimes/run-action.ts';
+import type { RunOutcome } from '../../runtimes/types.ts';
+import type { Delivery } from '../../streams/consumer.ts';
+import type { ExecutionScheduled, ExecutionStatusReport } from '../../streams/messages.ts';
+import { readRegistrations, removeRegistration, writeRegistration } from './registry.ts';
+
+const VERSION = '0.1.0';
+const CLAIM_TTL_S = 7 * 24 * 3600;
+const KILL_GRACE_MS = 5000;
+
+export interface WorkerOptions {
+  id?: string;
+  runtimes?: string[];
+  concurrency?: number;
+}
+
+export function newWorkerId(hostname: string): string {
+  return `${hostname.replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): ActorHandle & { id: string } {
+  const cfg = ctx.config.worker;
+  const id = options.id ?? cfg.id ?? newWorkerId(ctx.config.hostname);
+  const runtimes = [...new Set((options.runtimes ?? cfg.runtimes).map((r) => r.toLowerCase()))];
+  const concurrency = options.concurrency ?? cfg.concurrency;
+  const log = ctx.log.child({ actor: 'worker', workerId: id });
+  const streams = runtimes.map((r) => ctx.catalog.executionScheduled(r));
+  const inflight = new Map<number, { delivery: Delivery<ExecutionScheduled>; abort: AbortController; done: Promise<void> }>();
+  const startedAt = Date.now();
+  let wake: (() => void) | null = null;
+
+  const registration = (): WorkerRegistration => ({
+    id,
+    host: ctx.config.hostname,
+    pid: process.pid,
+    version: VERSION,
+    runtimes,
+    concurrency,
+    running: inflight.size,
+    startedAt,
+    heartbeatAt: Date.now(),
+  });
+
+  async function report(msg: Omit<ExecutionStatusReport, 'workerId' | 'at'>, trace: string): Promise<void> {
+    await ctx.publisher.publish(ctx.catalog.executionStatus, { ...msg, workerId: id, at: new Date().toISOString() }, { trace });
+  }
+
+  /** Retries a Redis write until it lands or the worker is told to give up. */
+  async function persist(what: string, fn: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        log.warn({ err: toError(err).message, attempt }, `${what} failed; retrying`);
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+      }
+    }
+  }
+
+  async function execute(d: Delivery<ExecutionScheduled>, abort: AbortController): Promise<void> {
+    const m = d.message.payload;
+    const trace = d.message.trace;
+    const ctxRun = { executionId: m.executionId, actionRef: m.action.ref, trace, attempt: m.attempt };
+    await persist('running report', () => report({ executionId: m.executionId, status: 'running' }, trace));
+    log.info({ executionId: m.executionId, action: m.action.ref, trace }, 'execution started');
+    let outcome: RunOutcome;
+    try {
+      outcome = await runAction(m.action, m.parameters, ctxRun, { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: KILL_GRACE_MS }, {
+        signal: abort.signal,
+        handlers: ctx.handlers,
+        log,
+      });
+    } catch (err) {
+      outcome = { status: 'failed', exitCode: null, stdout: '', stderr: '', result: {}, reason: `runtime error: ${toError(err).message}` };
+    }
+    if (abort.signal.aborted && stopping) return; // shut down mid-run: left pending for another worker
+    await persist('outcome report', () =>
+      report(
+        {
+          executionId: m.executionId,
+          status: outcome.status,
+          result: outcome.result,
+          exitCode: outcome.exitCode,
+          stdout: outcome.stdout,
+          stderr: outcome.stderr,
+          reason: outcome.reason,
+        },
+        trace,
+      ),
+    );
+    await persist('ack', () => consumer.ack([d]));
+    log.info({ executionId: m.executionId, action: m.action.ref, status: outcome.status, trace }, `execution ${outcome.status}`);
+  }
+
+  async function handle(batch: Delivery<ExecutionScheduled>[]): Promise<void> {
+    const pipe = ctx.redis.pipeline();
+    for (const d of batch) pipe.set(ctx.keys.executionClaim(d.message.payload.executionId), id, 'EX', CLAIM_TTL_S, 'NX');
+    const claims = (await pipe.exec()) ?? [];
+    const lost: Delivery<ExecutionScheduled>[] = [];
+    batch.forEach((d, i) => {
+      const [err, res] = claims[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      if (res !== 'OK') {
+        lost.push(d);
+        return;
+      }
+      const abort = new AbortController();
+      const done = execute(d, abort)
+        .catch((e: unknown) => log.error({ err: toError(e).message, executionId: d.message.payload.executionId }, 'execution bookkeeping failed; entry left pending'))
+        .finally(() => {
+          inflight.delete(d.message.payload.executionId);
+          wake?.();
+        });
+      inflight.set(d.message.payload.executionId, { delivery: d, abort, done });
+    });
+    if (lost.length > 0) await handleAlreadyClaimed(lost);
+  }
+
+  /** The execution was started before: by a live worker (a duplicate message) or by a lost one. */
+  async function handleAlreadyClaimed(batch: Delivery<ExecutionScheduled>[]): Promise<void> {
+    const owners = await ctx.redis.mget(...batch.map((d) => ctx.keys.executionClaim(d.message.payload.executionId)));
+    const workers = await readRegistrations(ctx);
+    const now = Date.now();
+    for (const [i, d] of batch.entries()) {
+      const owner = owners[i];
+      const alive = workers.some((w) => w.id === owner && isLive(w, now, ctx.config.workerLiveMs));
+      // Our own claim without a run in hand means a previous life of this worker id ran it.
+      const lostRun = owner === id ? !inflight.has(d.message.payload.executionId) : owner !== null && !alive;
+      if (lostRun) {
+        const reason = `worker ${owner} was lost while running this execution; not run again`;
+        await report({ executionId: d.message.payload.executionId, status: 'abandoned', reason }, d.message.trace);
+        log.warn({ executionId: d.message.payload.executionId, owner, trace: d.message.trace }, 'execution abandoned');
+      }
+    }
+    await consumer.ack(batch);
+  }
+
+  /** Keeps the entries of running actions fresh, so that no other worker claims them. */
+  async function refresh(): Promise<void> {
+    const byStream = new Map<string, string[]>();
+    for (const { delivery } of inflight.values()) byStream.set(delivery.def.key, [...(byStream.get(delivery.def.key) ?? []), delivery.entryId]);
+    await Promise.all([...byStream].map(([key, ids]) => ctx.redis.xclaim(key, 'worker', id, 0, ...ids, 'JUSTID')));
+  }
+
+  let stopping = false;
+  const beat = () =>
+    writeRegistration(ctx, registration()).catch((err: unknown) => log.warn({ err: toError(err).message }, 'heartbeat failed'));
+  void beat();
+  const heartbeat = setInterval(() => void beat(), cfg.heartbeatMs);
+  const refresher = setInterval(
+    () => void refresh().catch((err: unknown) => log.warn({ err: toError(err).message }, 'refreshing running entries failed')),
+    Math.max(100, Math.floor(ctx.config.consumer.claimIdleMs / 3)),
+  );
+
+  const consumer = createActorConsumer<ExecutionScheduled>(ctx, {
+    name: 'worker',
+    streams,
+    group: 'worker',
+    consumer: id,
+    log,
+    handle,
+    ackMode: 'manual',
+    capacity: () => concurrency - inflight.size,
+    waitForCapacity: (ms) =>
+      new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        wake = () => {
+          clearTimeout(t);
+          wake = null;
+          resolve();
+        };
+      }),
+    drain: async () => {
+      const deadline = Date.now() + cfg.drainTimeoutMs;
+      while (inflight.size > 0 && Date.now() < deadline) {
+        await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      }
+      if (inflight.size > 0) {
+        log.warn({ running: [...inflight.keys()] }, 'drain deadline passed; stopping running actions, their entries stay pending');
+        for (const r of inflight.values()) r.abort.abort();
+        await Promise.all([...inflight.values()].map((r) => r.done));
+      }
+    },
+  });
+  consumer.start();
+  log.info({ runtimes, concurrency }, 'worker started');
+
+  return {
+    name: 'worker',
+    id,
+    state: () => consumer.state(),
+    stop: async () => {
+      stopping = true;
+      wake?.();
+      await consumer.stop();
+      clearInterval(heartbeat);
+      clearInterval(refresher);
+      await removeRegistration(ctx, id).catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/** The library: `createAttune(options)` → packs, emit, executions, start/stop. */
+import type { Logger } from 'pino';
+import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './config.ts';
+import { createContext, type ActorHandle, type AttuneContext } from './context.ts';
+import { createSql, type Sql } from './db/sql.ts';
+import { migrate, type MigrationResult } from './db/migrate.ts';
+import { savePack, type PackLoadResult } from './db/packs-repo.ts';
+import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
+import { ValidationError } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { loadPackDir } from './packs/load.ts';
+import type { InProcessHandler } from './runtimes/types.ts';
+import { resolveServices } from './services.ts';
+import { newId } from './streams/codec.ts';
+import { createRedis } from './streams/redis.ts';
+import { streamStats, type StreamStats } from './streams/stats.ts';
+import { startEnforcer } from './actors/enforcer.ts';
+import { startManager } from './actors/manager.ts';
+import { startScheduler } from './actors/scheduler.ts';
+import { startSensor } from './actors/sensor/sensor.ts';
+import { newWorkerId, startWorker } from './actors/worker/worker.ts';
+
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'] as const;
+export type ActorName = (typeof actorNames)[number];
+
+export interface StartOptions {
+  actors?: readonly ActorName[];
+  runtimes?: string[];
+  concurrency?: number;
+}
+
+export interface EmitOptions {
+  dedupeKey?: string;
+  trace?: string;
+  triggerInstanceId?: number;
+}
+
+export interface Attune {
+  readonly config: ResolvedConfig;
+  readonly log: Logger;
+  readonly sql: Sql;
+  readonly context: AttuneContext;
+  migrate(): Promise<MigrationResult>;
+  packs: { load(dir: string): Promise<PackLoadResult> };
+  actions: { handle(ref: string, handler: InProcessHandler): void };
+  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
+  executions: {
+    get(id: number): Promise<ExecutionRow | null>;
+    list(options?: ListOptions): Promise<ExecutionRow[]>;
+    wait(id: number, options?: WaitOptions): Promise<ExecutionRow>;
+  };
+  streams(): Promise<StreamStats[]>;
+  /** Starts actors in this process (default: all). */
+  start(options?: StartOptions): Promise<ActorHandle[]>;
+  /** Stops the actors (draining in-flight work) and closes connections. */
+  stop(): Promise<void>;
+}
+
+export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
+  const config = resolveConfig(options);
+  const log = options.logger ?? createLogger(config.logLevel);
+  const services = await resolveServices(config, log);
+  const redis = createRedis(services.redisUrl, 'attune:commands');
+  const sql = createSql(services.databaseUrl, config.schema);
+  const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql, handlers: new Map() });
+  const running: ActorHandle[] = [];
+  const name = newWorkerId(config.hostname);
+
+  return {
+    config,
+    log,
+    sql,
+    context: ctx,
+    migrate: () => migrate(sql, config.schema),
+    packs: {
+      async load(dir) {
+        const result = await savePack(sql, await loadPackDir(dir));
+        await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
+        return result;
+      },
+    },
+    actions: {
+      handle(ref, handler) {
+        ctx.handlers.set(ref, handler);
+      },
+    },
+    async emit(triggerRef, payload = {}, o = {}) {
+      if (!/^[^.\s]+\.[^\s]+$/.test(triggerRef)) throw new ValidationError(`trigger ref must look like "<pack>.<name>", got "${triggerRef}"`);
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ValidationError('event payload must be a JSON object');
+      const eventId = newId();
+      const trace = o.trace ?? newId();
+      await ctx.publisher.publish(
+        ctx.catalog.eventCreated,
+        { eventId, trigger: triggerRef, triggerInstanceId: o.triggerInstanceId ?? null, payload, dedupeKey: o.dedupeKey ?? null, occurredAt: new Date().toISOString() },
+        { trace },
+      );
+      return { eventId, trace };
+    },
+    executions: {
+      get: (id) => getExecution(sql, id),
+      list: (o) => listExecutions(sql, o),
+      wait: (id, o) => waitForExecution(sql, id, o),
+    },
+    streams: () => streamStats(ctx),
+    async start(o = {}) {
+      const wanted = o.actors ?? actorNames;
+      const started: ActorHandle[] = [];
+      for (const actor of wanted) {
+        if (actor === 'sensor') started.push(startSensor(ctx, name));
+        else if (actor === 'enforcer') started.push(startEnforcer(ctx, name));
+        else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
+        else if (actor === 'manager') started.push(startManager(ctx, name));
+        else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
+        else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
+      }
+      running.push(...started);
+      return started;
+    },
+    async stop() {
+      await Promise.all(running.splice(0).map((a) => a.stop()));
+      redis.disconnect();
+      await sql.end({ timeout: 5 });
+      await services.release();
+    },
+  };
+}

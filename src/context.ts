@@ -1,0 +1,58 @@
+/** What every actor and service of one Attune instance shares. */
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from './config.ts';
+import type { Sql } from './db/sql.ts';
+import type { InProcessHandler } from './runtimes/types.ts';
+import { keyCatalog, streamCatalog, type KeyCatalog, type StreamCatalog } from './streams/catalog.ts';
+import type { ConsumerOptions } from './streams/consumer.ts';
+import { StreamConsumer } from './streams/consumer.ts';
+import { Publisher } from './streams/publisher.ts';
+import { createBlockingRedis, type AttuneRedis } from './streams/redis.ts';
+
+export interface AttuneContext {
+  config: ResolvedConfig;
+  log: Logger;
+  redisUrl: string;
+  redis: AttuneRedis;
+  /** Absent in a worker-only process: workers need no database. */
+  sql: Sql | null;
+  catalog: StreamCatalog;
+  keys: KeyCatalog;
+  publisher: Publisher;
+  handlers: Map<string, InProcessHandler>;
+}
+
+export function createContext(parts: Omit<AttuneContext, 'catalog' | 'keys' | 'publisher'>): AttuneContext {
+  return {
+    ...parts,
+    catalog: streamCatalog(parts.config.namespace),
+    keys: keyCatalog(parts.config.namespace),
+    publisher: new Publisher(parts.redis, parts.config.streamMaxLen),
+  };
+}
+
+export function requireSql(ctx: AttuneContext, who: string): Sql {
+  if (!ctx.sql) throw new Error(`${who} needs a database (DATABASE_URL)`);
+  return ctx.sql;
+}
+
+/** A running actor, as `start()` hands it back. */
+export interface ActorHandle {
+  name: string;
+  stop(): Promise<void>;
+  state(): string;
+}
+
+type ActorConsumerOptions<T> = Omit<ConsumerOptions<T>, 'redis' | 'blocking' | 'catalog' | 'settings' | 'deadMaxLen'>;
+
+/** A stream consumer for an actor, with its own blocking connection. */
+export function createActorConsumer<T>(ctx: AttuneContext, options: ActorConsumerOptions<T>): StreamConsumer<T> {
+  return new StreamConsumer<T>({
+    ...options,
+    redis: ctx.redis,
+    blocking: createBlockingRedis(ctx.redisUrl, `attune:${options.name}:${options.consumer}`),
+    catalog: ctx.catalog,
+    settings: ctx.config.consumer,
+    deadMaxLen: ctx.config.streamMaxLen,
+  });
+}

@@ -1,0 +1,65 @@
+/** Reads of executions for the API and CLI. */
+import type { Sql } from 'postgres';
+import { NotFoundError } from '../errors.ts';
+import { isTerminal } from '../domain/execution-lifecycle.ts';
+import type { ExecutionStatus } from '../streams/messages.ts';
+
+export interface ExecutionRow {
+  id: number;
+  enforcement_id: number | null;
+  action_ref: string;
+  parameters: Record<string, unknown>;
+  status: ExecutionStatus;
+  status_reason: string | null;
+  result: Record<string, unknown> | null;
+  exit_code: number | null;
+  stdout: string | null;
+  stderr: string | null;
+  worker_id: string | null;
+  trace: string;
+  attempt: number;
+  retry_of: number | null;
+  requested_at: Date;
+  scheduled_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export interface ListOptions {
+  status?: ExecutionStatus;
+  action?: string;
+  limit?: number;
+}
+
+export async function getExecution(sql: Sql, id: number): Promise<ExecutionRow | null> {
+  const [row] = await sql<ExecutionRow[]>`select * from execution where id = ${id}`;
+  return row ?? null;
+}
+
+export async function listExecutions(sql: Sql, o: ListOptions = {}): Promise<ExecutionRow[]> {
+  const limit = Math.min(Math.max(o.limit ?? 50, 1), 10_000);
+  return sql<ExecutionRow[]>`
+    select * from execution
+    where true ${o.status ? sql`and status = ${o.status}` : sql``} ${o.action ? sql`and action_ref = ${o.action}` : sql``}
+    order by id desc limit ${limit}`;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  pollMs?: number;
+  /** Wait until this predicate holds; default: a terminal status. */
+  until?: (row: ExecutionRow) => boolean;
+}
+
+/** Polls until the execution reaches a terminal state (or `until`), or throws after the deadline. */
+export async function waitForExecution(sql: Sql, id: number, o: WaitOptions = {}): Promise<ExecutionRow> {
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  const until = o.until ?? ((r: ExecutionRow) => isTerminal(r.status));
+  for (;;) {
+    const row = await getExecution(sql, id);
+    if (!row) throw new NotFoundError(`execution ${id} does not exist`);
+    if (until(row)) return row;
+    if (Date.now() > deadline) throw new Error(`execution ${id} still ${row.status} after ${o.timeoutMs ?? 60_000} ms`);
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
+  }
+}

@@ -1,0 +1,9 @@
+/** Public API of Attune for Node. */
+export { createAttune, actorNames } from './attune.ts';
+export type { Attune, ActorName, StartOptions, EmitOptions } from './attune.ts';
+export type { AttuneOptionsInput as AttuneOptions } from './config.ts';
+export type { ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
+export type { ExecutionStatus } from './streams/messages.ts';
+export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
+export type { StreamStats } from './streams/stats.ts';
+export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError } from './errors.ts';

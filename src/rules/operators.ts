@@ -1,0 +1,503 @@
+/**
+ * StackStorm's criteria operators (st2common/operators.py) as predicates compiled once per
+ * criterion. Python semantics are kept where they show: an operator that would raise in Python
+ * (wrong types, a missing value) is false, `regex` is `re.search`, `matchregex` is `re.match`,
+ * `matchwildcard` is `fnmatch`. Nothing here allocates per evaluation except what the value needs.
+ */
+
+export interface Clock {
+  /** Epoch milliseconds that `timediff_*` compare against. */
+  readonly nowMs: number;
+}
+export type Predicate = (value: unknown, clock: Clock) => boolean;
+export type CompiledOperator = { ok: true; test: Predicate } | { ok: false; error: string };
+
+type PatternKind = 'any' | 'string' | 'number' | 'container' | 'nothing';
+
+export interface OperatorDef {
+  /** What `pattern` must be; `nothing` means the operator ignores it. */
+  readonly pattern: PatternKind;
+  /** `nequals` compares with a null pattern; every other operator is false without one (as st2). */
+  readonly acceptsNull: boolean;
+  readonly make: (pattern: unknown) => Predicate;
+}
+
+// ---- Python value semantics -------------------------------------------------------------------
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Python `==` on JSON values (deep, key order ignored); unlike Python, `true != 1`. */
+export function pyEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null) return b === undefined || b === null;
+  if (typeof a !== 'object' || typeof b !== 'object' || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!pyEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao);
+  if (keys.length !== Object.keys(bo).length) return false;
+  for (const k of keys) if (!Object.hasOwn(bo, k) || !pyEquals(ao[k], bo[k])) return false;
+  return true;
+}
+
+/** Python `<` ordering: a sign, or undefined where Python raises TypeError. */
+export function pyCompare(a: unknown, b: unknown): number | undefined {
+  const ta = typeof a;
+  if (ta !== typeof b) return undefined;
+  if (ta === 'number' || ta === 'string') return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (ta === 'boolean') return Number(a) - Number(b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) if (!pyEquals(a[i], b[i])) return pyCompare(a[i], b[i]);
+    return Math.sign(a.length - b.length);
+  }
+  return undefined;
+}
+
+/** Python `item in container`: true/false, or undefined where Python raises TypeError. */
+export function pyIn(item: unknown, container: unknown): boolean | undefined {
+  if (typeof container === 'string') return typeof item === 'string' ? container.includes(item) : undefined;
+  if (Array.isArray(container)) {
+    for (let i = 0; i < container.length; i++) if (pyEquals(container[i], item)) return true;
+    return false;
+  }
+  if (isPlainObject(container)) {
+    if (typeof item === 'string') return Object.hasOwn(container, item);
+    return typeof item === 'object' && item !== null ? undefined : false; // lists/dicts are unhashable
+  }
+  return undefined;
+}
+
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;
+
+/** An ISO 8601 date as epoch ms; a date without an offset is UTC (as st2's date_utils.parse). */
+export function parseIsoDate(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = ISO_DATE.exec(value.trim());
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const ms = Number(((m[7] ?? '') + '000').slice(0, 3));
+  const t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  const check = new Date(t);
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined;
+  const offsetMin = m[9] ? (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11] ?? 0)) : 0;
+  return t - offsetMin * 60_000;
+}
+
+// ---- compiled-regex cache ---------------------------------------------------------------------
+
+const REGEX_CACHE_MAX = 1000;
+const regexCache = new Map<string, RegExp | Error>();
+
+function cachedRegExp(key: string, build: () => RegExp): RegExp {
+  let hit = regexCache.get(key);
+  if (hit === undefined) {
+    try {
+      hit = build();
+    } catch (err) {
+      hit = err instanceof Error ? err : new Error(String(err));
+    }
+    if (regexCache.size >= REGEX_CACHE_MAX) regexCache.delete(regexCache.keys().next().value as string);
+    regexCache.set(key, hit);
+  }
+  if (hit instanceof Error) throw hit;
+  return hit;
+}
+
+const SYNTAX = new Set('^$\\.*+?()[]{}|/');
+
+function escapeChar(ch: string, inClass: boolean): string {
+  return SYNTAX.has(ch) || (inClass && ch === '-') ? `\\${ch}` : ch;
+}
+
+/** Python's fnmatch.fnmatch(value, pattern) as a RegExp: `*`, `?`, `[seq]`, `[!seq]`, case-sensitive. */
+export function wildcardRegExp(pattern: string): RegExp {
+  return cachedRegExp(`w\0${pattern}`, () => {
+    const chars = Array.from(pattern);
+    let out = '';
+    let i = 0;
+    while (i < chars.length) {
+      const c = chars[i++] as string;
+      if (c === '*') {
+        if (!out.endsWith('[\\s\\S]*')) out += '[\\s\\S]*';
+      } else if (c === '?') out += '[\\s\\S]';
+      else if (c === '[') {
+        let j = i;
+        if (chars[j] === '!') j++;
+        if (chars[j] === ']') j++;
+        while (j < chars.length && chars[j] !== ']') j++;
+        if (j >= chars.length) out += '\\[';
+        else {
+          out += wildcardSet(chars.slice(i, j));
+          i = j + 1;
+        }
+      } else out += escapeChar(c, false);
+    }
+    return new RegExp(`^(?:${out})$`, 'u');
+  });
+}
+
+function wildcardSet(set: string[]): string {
+  const negated = set[0] === '!';
+  const parts: string[] = [];
+  for (let k = negated ? 1 : 0; k < set.length; ) {
+    const a = set[k] as string;
+    const b = set[k + 2];
+    if (set[k + 1] === '-' && b !== undefined) {
+      // Python drops empty ranges such as z-a rather than failing
+      if ((a.codePointAt(0) as number) <= (b.codePointAt(0) as number)) parts.push(`${escapeChar(a, true)}-${escapeChar(b, true)}`);
+      k += 3;
+    } else {
+      parts.push(escapeChar(a, true));
+      k += 1;
+    }
+  }
+  if (parts.length === 0) return negated ? '[\\s\\S]' : '(?!)';
+  return `[${negated ? '^' : ''}${parts.join('')}]`;
+}
+
+// ---- Python `re` syntax translated to a JavaScript RegExp ---------------------------------------
+
+const CLASS_BODY = {
+  d: ['\\p{Nd}', '0-9'],
+  w: ['\\p{L}\\p{N}_', 'A-Za-z0-9_'],
+  s: ['\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000', '\\t\\n\\v\\f\\r '],
+} as const;
+
+type ClassAtom = { kind: 'char'; cp: number } | { kind: 'set'; body: string; negated: boolean };
+
+export interface PythonRegexOptions {
+  ignoreCase?: boolean;
+  /** re.DOTALL: `.` also matches a newline. */
+  dotAll?: boolean;
+  /** re.match: the match must start at the beginning of the value (reset lastIndex before use). */
+  anchored?: boolean;
+}
+
+/**
+ * Compiles a Python `re` pattern with Python's meaning: `$` also matches before a trailing
+ * newline, `\d` `\w` `\s` `\b` are Unicode-aware, `(?P<name>)`, `(?P=name)`, `\A`, `\Z`,
+ * `{,n}` and leading inline flags `(?aimsx)` work. Throws on what Python rejects and on what
+ * JavaScript cannot express (scoped flags, atomic groups, possessive quantifiers, conditionals).
+ */
+export function pythonRegExp(source: string, opts: PythonRegexOptions = {}): RegExp {
+  const key = `r${opts.ignoreCase ? 'i' : ''}${opts.dotAll ? 's' : ''}${opts.anchored ? 'y' : ''}\0${source}`;
+  return cachedRegExp(key, () => translatePythonRegex(source, opts));
+}
+
+function translatePythonRegex(src: string, opts: PythonRegexOptions): RegExp {
+  const flags = { i: !!opts.ignoreCase, m: false, s: !!opts.dotAll, a: false, x: false };
+  let i = 0;
+  for (let m = /^\(\?([aiLmsux]+)\)/.exec(src); m; m = /^\(\?([aiLmsux]+)\)/.exec(src.slice(i))) {
+    for (const f of m[1] as string) {
+      if (f === 'L') throw new Error("cannot use the 'L' flag with a str pattern");
+      if (f in flags) flags[f as keyof typeof flags] = true;
+    }
+    i += m[0].length;
+  }
+  const ascii = flags.a ? 1 : 0;
+  const word = `[${CLASS_BODY.w[ascii]}]`;
+  const n = src.length;
+  let groups = 0;
+  let out = '';
+
+  const fail = (msg: string): never => {
+    throw new Error(`${msg} at position ${i}`);
+  };
+  const readCodePoint = (): number => {
+    const cp = src.codePointAt(i) as number;
+    i += cp > 0xffff ? 2 : 1;
+    return cp;
+  };
+  const hex = (len: number): number => {
+    const digits = src.slice(i, i + len);
+    if (digits.length !== len || !/^[0-9a-fA-F]+$/.test(digits)) fail(`incomplete escape \\${src[i - 1]}${digits}`);
+    i += len;
+    const cp = parseInt(digits, 16);
+    return cp > 0x10ffff ? fail('bad escape: code point out of range') : cp;
+  };
+  const octal = (first: string, maxMore: number): number => {
+    let digits = first;
+    while (digits.length <= maxMore && /[0-7]/.test(src[i] ?? '')) digits += src[i++];
+    const cp = parseInt(digits, 8);
+    return cp > 0o377 ? fail(`octal escape value \\${digits} outside of range 0-0o377`) : cp;
+  };
+  const lit = (cp: number, inClass: boolean): string => escapeChar(String.fromCodePoint(cp), inClass);
+  const setOf = (k: 'd' | 'w' | 's', negated: boolean): ClassAtom => ({ kind: 'set', body: CLASS_BODY[k][ascii], negated });
+
+  /** The escape after a backslash that has already been consumed. */
+  const escape = (inClass: boolean): ClassAtom => {
+    if (i >= n) fail('bad escape (end of pattern)');
+    const c = src[i] as string;
+    const cp = readCodePoint();
+    switch (c) {
+      case 'd': case 'w': case 's': return setOf(c, false);
+      case 'D': case 'W': case 'S': return setOf(c.toLowerCase() as 'd' | 'w' | 's', true);
+      case 'n': return { kind: 'char', cp: 10 };
+      case 't': return { kind: 'char', cp: 9 };
+      case 'r': return { kind: 'char', cp: 13 };
+      case 'f': return { kind: 'char', cp: 12 };
+      case 'v': return { kind: 'char', cp: 11 };
+      case 'a': return { kind: 'char', cp: 7 };
+      case 'b': return inClass ? { kind: 'char', cp: 8 } : fail('bad escape \\b');
+      case 'x': return { kind: 'char', cp: hex(2) };
+      case 'u': return { kind: 'char', cp: hex(4) };
+      case 'U': return { kind: 'char', cp: hex(8) };
+      case '0': return { kind: 'char', cp: octal('0', 2) };
+    }
+    if (inClass && /[1-7]/.test(c)) return { kind: 'char', cp: octal(c, 2) };
+    if (/[A-Za-z0-9]/.test(c)) fail(`bad escape \\${c}`);
+    return { kind: 'char', cp };
+  };
+
+  const charClass = (): string => {
+    const negated = src[i] === '^';
+    if (negated) i++;
+    const items: string[] = [];
+    const negatedSets: string[] = [];
+    const add = (a: ClassAtom): void => {
+      if (a.kind === 'char') items.push(lit(a.cp, true));
+      else (a.negated ? negatedSets : items).push(a.body);
+    };
+    const atom = (): ClassAtom => (src[i] === '\\' ? (i++, escape(true)) : { kind: 'char', cp: readCodePoint() });
+    for (let first = true; ; first = false) {
+      if (i >= n) fail('unterminated character set');
+      if (src[i] === ']' && !first) {
+        i++;
+        break;
+      }
+      const a = atom();
+      if (src[i] !== '-') {
+        add(a);
+        continue;
+      }
+      i++;
+      if (i >= n) fail('unterminated character set');
+      if (src[i] === ']') {
+        i++;
+        add(a);
+        items.push('\\-');
+        break;
+      }
+      const b = atom();
+      if (a.kind !== 'char' || b.kind !== 'char' || b.cp < a.cp) fail('bad character range');
+      items.push(`${lit((a as { cp: number }).cp, true)}-${lit((b as { cp: number }).cp, true)}`);
+    }
+    if (negatedSets.length === 0) return `[${negated ? '^' : ''}${items.join('')}]`;
+    const alts = negatedSets.map((body) => `[^${body}]`);
+    if (items.length > 0) alts.unshift(`[${items.join('')}]`);
+    const alt = `(?:${alts.join('|')})`;
+    return negated ? `(?:(?!${alt})[\\s\\S])` : alt;
+  };
+
+  const group = (): string => {
+    if (src[i] !== '?') {
+      groups++;
+      return '(';
+    }
+    const rest = src.slice(i + 1);
+    const named = /^P<([^>]*)>/.exec(rest);
+    if (named) {
+      i += 1 + named[0].length;
+      groups++;
+      return `(?<${named[1]}>`;
+    }
+    const ref = /^P=([^)]*)\)/.exec(rest);
+    if (ref) {
+      i += 1 + ref[0].length;
+      return `\\k<${ref[1]}>`;
+    }
+    if (rest.startsWith('#')) {
+      const end = src.indexOf(')', i);
+      if (end < 0) fail('missing ), unterminated comment');
+      i = end + 1;
+      return '';
+    }
+    for (const prefix of [':', '=', '!', '<=', '<!']) {
+      if (rest.startsWith(prefix)) {
+        i += 1 + prefix.length;
+        return `(?${prefix}`;
+      }
+    }
+    return fail(`unsupported group "(?${rest.slice(0, 2)}"`);
+  };
+
+  const quantifierSuffix = (): string => {
+    if (src[i] === '?') return (i++, '?');
+    if (src[i] === '+') fail('possessive quantifiers are not supported');
+    return '';
+  };
+
+  while (i < n) {
+    const c = src[i++] as string;
+    if (flags.x && ' \t\n\r\v\f'.includes(c)) continue;
+    if (flags.x && c === '#') {
+      while (i < n && src[i] !== '\n') i++;
+      continue;
+    }
+    switch (c) {
+      case '\\': {
+        const e = src[i];
+        if (e === 'A' || e === 'Z' || e === 'b' || e === 'B') {
+          i++;
+          if (e === 'A') out += '(?<![\\s\\S])';
+          else if (e === 'Z') out += '(?![\\s\\S])';
+          else if (e === 'b') out += `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`;
+          else out += `(?:(?<=${word})(?=${word})|(?<!${word})(?!${word}))`;
+        } else if (e !== undefined && /[1-9]/.test(e)) {
+          i++;
+          if (/[0-7]/.test(e) && /[0-7]/.test(src[i] ?? '') && /[0-7]/.test(src[i + 1] ?? '')) out += lit(octal(e, 2), false);
+          else {
+            let num = e;
+            if (/[0-9]/.test(src[i] ?? '')) num += src[i++];
+            if (Number(num) > groups) fail(`invalid group reference ${num}`);
+            out += `(?:\\${num})`;
+          }
+        } else {
+          const a = escape(false);
+          out += a.kind === 'char' ? lit(a.cp, false) : `[${a.negated ? '^' : ''}${a.body}]`;
+        }
+        break;
+      }
+      case '[': out += charClass(); break;
+      case '(': out += group(); break;
+      case ')': case '|': out += c; break;
+      case '.': out += flags.s ? '[\\s\\S]' : '[^\\n]'; break;
+      case '^': out += flags.m ? '(?<![^\\n])' : '(?<![\\s\\S])'; break;
+      case '$': out += flags.m ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))'; break;
+      case '*': case '+': case '?': out += c + quantifierSuffix(); break;
+      case '{': {
+        const q = src[i] === '}' ? null : /^(\d*)(?:(,)(\d*))?\}/.exec(src.slice(i));
+        if (!q) {
+          out += '\\{';
+          break;
+        }
+        i += q[0].length;
+        out += `{${q[1] || '0'}${q[2] ? `,${q[3] ?? ''}` : ''}}${quantifierSuffix()}`;
+        break;
+      }
+      default:
+        i--;
+        out += lit(readCodePoint(), false);
+    }
+  }
+  return new RegExp(out, `u${flags.i ? 'i' : ''}${opts.anchored ? 'y' : ''}`);
+}
+
+// ---- the operators ----------------------------------------------------------------------------
+
+const anyOp = (make: (p: unknown) => Predicate, acceptsNull = false): OperatorDef => ({ pattern: 'any', acceptsNull, make });
+const strOp = (make: (p: string) => Predicate): OperatorDef => ({ pattern: 'string', acceptsNull: false, make: (p) => make(p as string) });
+const numOp = (make: (p: number) => Predicate): OperatorDef => ({ pattern: 'number', acceptsNull: false, make: (p) => make(p as number) });
+const inOp = (make: (p: unknown) => Predicate): OperatorDef => ({ pattern: 'container', acceptsNull: false, make });
+const presence = (make: () => Predicate): OperatorDef => ({ pattern: 'nothing', acceptsNull: true, make });
+
+const compare = (accept: (sign: number) => boolean) =>
+  anyOp((p) => (v) => {
+    const sign = pyCompare(v, p);
+    return sign !== undefined && accept(sign);
+  });
+
+const searchRe = (re: RegExp): Predicate => (v) => typeof v === 'string' && re.test(v);
+
+const timediff = (accept: (ageSeconds: number, period: number) => boolean) =>
+  numOp((p) => (v, clock) => {
+    const t = parseIsoDate(v);
+    return t !== undefined && accept((clock.nowMs - t) / 1000, p);
+  });
+
+export const OPERATORS: Readonly<Record<string, OperatorDef>> = {
+  equals: anyOp((p) => (v) => pyEquals(v, p)),
+  nequals: anyOp((p) => (v) => !pyEquals(v, p), true),
+  iequals: strOp((p) => {
+    const lp = p.toLowerCase();
+    return (v) => typeof v === 'string' && v.toLowerCase() === lp;
+  }),
+  contains: anyOp((p) => (v) => pyIn(p, v) === true),
+  ncontains: anyOp((p) => (v) => pyIn(p, v) === false),
+  icontains: strOp((p) => {
+    const lp = p.toLowerCase();
+    return (v) => typeof v === 'string' && v.toLowerCase().includes(lp);
+  }),
+  incontains: strOp((p) => {
+    const lp = p.toLowerCase();
+    return (v) => typeof v === 'string' && !v.toLowerCase().includes(lp);
+  }),
+  startswith: strOp((p) => (v) => typeof v === 'string' && v.startsWith(p)),
+  istartswith: strOp((p) => {
+    const lp = p.toLowerCase();
+    return (v) => typeof v === 'string' && v.toLowerCase().startsWith(lp);
+  }),
+  endswith: strOp((p) => (v) => typeof v === 'string' && v.endsWith(p)),
+  iendswith: strOp((p) => {
+    const lp = p.toLowerCase();
+    return (v) => typeof v === 'string' && v.toLowerCase().endsWith(lp);
+  }),
+  lessthan: compare((s) => s < 0),
+  greaterthan: compare((s) => s > 0),
+  lessthanorequal: compare((s) => s <= 0),
+  greaterthanorequal: compare((s) => s >= 0),
+  matchwildcard: strOp((p) => searchRe(wildcardRegExp(p))),
+  regex: strOp((p) => searchRe(pythonRegExp(p))),
+  iregex: strOp((p) => searchRe(pythonRegExp(p, { ignoreCase: true }))),
+  matchregex: strOp((p) => {
+    const re = pythonRegExp(p, { dotAll: true, anchored: true });
+    return (v) => {
+      if (typeof v !== 'string') return false;
+      re.lastIndex = 0;
+      return re.test(v);
+    };
+  }),
+  exists: presence(() => (v) => v !== undefined && v !== null),
+  nexists: presence(() => (v) => v === undefined || v === null),
+  inside: inOp((p) => (v) => pyIn(v, p) === true),
+  ninside: inOp((p) => (v) => pyIn(v, p) === false),
+  timediff_lt: timediff((age, period) => age < period),
+  timediff_gt: timediff((age, period) => age > period),
+};
+
+/** st2's short names, plus `ne`, `lte`, `gte`. */
+export const OPERATOR_ALIASES: Readonly<Record<string, string>> = {
+  eq: 'equals',
+  neq: 'nequals',
+  ne: 'nequals',
+  ieq: 'iequals',
+  lt: 'lessthan',
+  gt: 'greaterthan',
+  lte: 'lessthanorequal',
+  gte: 'greaterthanorequal',
+  td_lt: 'timediff_lt',
+  td_gt: 'timediff_gt',
+  in: 'inside',
+  nin: 'ninside',
+};
+
+const PATTERN_RULE: Record<PatternKind, (p: unknown) => string | undefined> = {
+  any: () => undefined,
+  nothing: () => undefined,
+  string: (p) => (typeof p === 'string' ? undefined : 'pattern must be a string'),
+  number: (p) => (typeof p === 'number' && Number.isFinite(p) ? undefined : 'pattern must be a number of seconds'),
+  container: (p) => (typeof p === 'string' || typeof p === 'object' ? undefined : 'pattern must be a list, an object or a string'),
+};
+
+const NEVER: Predicate = () => false;
+
+/** Compiles one operator with its pattern; a bad pattern is an error, a missing one never matches. */
+export function compileOperator(def: OperatorDef, pattern: unknown): CompiledOperator {
+  if ((pattern === undefined || pattern === null) && !def.acceptsNull) return { ok: true, test: NEVER };
+  const problem = pattern === undefined || pattern === null ? undefined : PATTERN_RULE[def.pattern](pattern);
+  if (problem) return { ok: false, error: problem };
+  try {
+    return { ok: true, test: def.make(pattern) };
+  } catch (err) {
+    return { ok: false, error: `invalid pattern ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

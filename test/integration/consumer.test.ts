@@ -1,0 +1,161 @@
+/** The consumer loop against a real Redis: poison messages, retries, max deliveries, claims. */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { Redis } from 'ioredis';
+import { streamCatalog } from '../../src/streams/catalog.ts';
+import { StreamConsumer, type Delivery, type ConsumerSettings } from '../../src/streams/consumer.ts';
+import { Publisher } from '../../src/streams/publisher.ts';
+import { createBlockingRedis, createRedis } from '../../src/streams/redis.ts';
+import type { ExecutionRequested } from '../../src/streams/messages.ts';
+import { dropIsolation, eventually, isolation, redisUrl } from '../support.ts';
+
+const iso = isolation('consumer');
+const catalog = streamCatalog(iso.namespace);
+const redis = createRedis(redisUrl, 'test');
+const raw = new Redis(redisUrl);
+const publisher = new Publisher(redis, 10_000);
+const log = pino({ level: 'silent' });
+const running: StreamConsumer<ExecutionRequested>[] = [];
+
+const settings: ConsumerSettings = { batchSize: 50, blockMs: 200, claimIdleMs: 300, claimEveryMs: 100, maxDeliveries: 3, maxPayloadBytes: 4096 };
+
+function consumer(name: string, handle: (b: Delivery<ExecutionRequested>[]) => Promise<void>, def = catalog.executionRequested) {
+  const c = new StreamConsumer<ExecutionRequested>({
+    name,
+    redis,
+    blocking: createBlockingRedis(redisUrl, name),
+    catalog,
+    streams: [def],
+    group: 'scheduler',
+    consumer: name,
+    settings,
+    deadMaxLen: 10_000,
+    log,
+    handle,
+  });
+  running.push(c);
+  c.start();
+  return c;
+}
+
+async function deadEntries(): Promise<Record<string, string>[]> {
+  const entries = (await raw.xrange(catalog.dead.key, '-', '+')) as [string, string[]][];
+  return entries.map(([, f]) => Object.fromEntries(f.reduce<[string, string][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, f[i + 1] as string]]), [])));
+}
+
+async function pending(def = catalog.executionRequested): Promise<number> {
+  const [count] = (await raw.xpending(def.key, 'scheduler')) as [number];
+  return Number(count);
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+  expect(running).toHaveLength(0);
+});
+afterAll(async () => {
+  redis.disconnect();
+  raw.disconnect();
+  await dropIsolation(iso.namespace, iso.schema);
+});
+
+describe('consumer loop', () => {
+  it('moves garbage to the dead stream with a readable reason, acks it, and goes on', async () => {
+    const seen: number[] = [];
+    consumer('c1', async (batch) => void seen.push(...batch.map((d) => d.message.payload.executionId)));
+    const key = catalog.executionRequested.key;
+    await eventually('group created', async () => (await raw.exists(key)) === 1);
+    await raw.xadd(key, '*', 'junk', 'x');
+    await raw.xadd(key, '*', 'type', 'execution.requested', 'id', '1', 'trace', 't', 'payload', '{not json');
+    await raw.xadd(key, '*', 'type', 'event.created', 'id', '2', 'trace', 't', 'payload', '{"executionId":1}');
+    await raw.xadd(key, '*', 'type', 'execution.requested', 'id', '3', 'trace', 't', 'payload', '{"executionId":"one"}');
+    await raw.xadd(key, '*', 'type', 'execution.requested', 'id', '4', 'trace', 't', 'payload', JSON.stringify({ executionId: 1, pad: 'x'.repeat(10_000) }));
+    await publisher.publish(catalog.executionRequested, { executionId: 42 });
+    await eventually('the valid message handled', () => seen.includes(42));
+    const dead = await eventually('5 dead letters', async () => {
+      const d = await deadEntries();
+      return d.length === 5 ? d : null;
+    });
+    const reasons = dead.map((d) => d.error);
+    expect(reasons[0]).toMatch(/missing field/);
+    expect(reasons[1]).toMatch(/not valid JSON/);
+    expect(reasons[2]).toMatch(/type "event.created" does not belong/);
+    expect(reasons[3]).toMatch(/payload does not match execution.requested/);
+    expect(reasons[4]).toMatch(/over the limit of 4096/);
+    for (const d of dead) {
+      expect(d.origin).toBe(key);
+      expect(JSON.parse(d.payload as string)).toMatchObject({ origin: key, group: 'scheduler', deliveries: 1 });
+    }
+    expect(seen).toEqual([42]);
+    expect(await pending()).toBe(0);
+  });
+
+  it('retries a failing message and dead-letters it after maxDeliveries; the rest of its batch is acked', async () => {
+    const def = { ...catalog.executionRequested, key: `${iso.namespace}:retry-test` };
+    const handled: number[] = [];
+    let attempts = 0;
+    consumer(
+      'c2',
+      async (batch) => {
+        if (batch.some((d) => d.message.payload.executionId === 13)) {
+          attempts++;
+          throw new Error('unlucky thirteen');
+        }
+        handled.push(...batch.map((d) => d.message.payload.executionId));
+      },
+      def,
+    );
+    await eventually('group created', async () => (await raw.exists(def.key)) === 1);
+    await publisher.publishMany([12, 13, 14].map((executionId) => ({ def, payload: { executionId } })));
+    await eventually('12 and 14 handled', () => handled.includes(12) && handled.includes(14));
+    const dead = await eventually('13 dead-lettered', async () => (await deadEntries()).find((d) => d.origin === def.key));
+    expect(dead.error).toMatch(/delivered 4 times \(max 3\); last error: unlucky thirteen/);
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(await pending(def)).toBe(0);
+  });
+
+  it('a transient error retries the same batch without counting a delivery', async () => {
+    const def = { ...catalog.executionRequested, key: `${iso.namespace}:transient-test` };
+    let failures = 0;
+    const got: Delivery<ExecutionRequested>[] = [];
+    consumer(
+      'c3',
+      async (batch) => {
+        if (failures < 3) {
+          failures++;
+          throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+        }
+        got.push(...batch);
+      },
+      def,
+    );
+    await eventually('group created', async () => (await raw.exists(def.key)) === 1);
+    await publisher.publish(def, { executionId: 5 });
+    await eventually('handled after 3 transient failures', () => got.length === 1);
+    expect(failures).toBe(3);
+    expect(got[0]?.deliveries).toBe(1);
+    expect(await pending(def)).toBe(0);
+  });
+
+  it("takes over entries idle in another consumer's pending list (XAUTOCLAIM)", async () => {
+    const def = { ...catalog.executionRequested, key: `${iso.namespace}:claim-test` };
+    let stuckReads = 0;
+    const stuck = consumer(
+      'stuck',
+      async () => {
+        stuckReads++;
+        await new Promise(() => {}); // never finishes: as good as dead
+      },
+      def,
+    );
+    await eventually('group created', async () => (await raw.exists(def.key)) === 1);
+    await publisher.publish(def, { executionId: 77 });
+    await eventually('the stuck consumer took it', () => stuckReads === 1);
+    running.splice(running.indexOf(stuck), 1); // it never stops; leave it out of the stop-all
+    const rescued: Delivery<ExecutionRequested>[] = [];
+    consumer('rescuer', async (b) => void rescued.push(...b), def);
+    await eventually('claimed by the rescuer', () => rescued.length === 1);
+    expect(rescued[0]?.message.payload.executionId).toBe(77);
+    expect(rescued[0]?.deliveries).toBe(2);
+    expect(await pending(def)).toBe(0);
+  });
+});
