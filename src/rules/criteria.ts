@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { OPERATORS, OPERATOR_ALIASES, compileOperator, isPlainObject, type Clock } from './operators.ts';
 
-const criterionSchema = z.object({
+const criterionSchema = z.strictObject({
   type: z.string().min(1),
   pattern: z.unknown().optional(),
   /** search only: any | all | any2any | all2any */
@@ -185,12 +185,13 @@ function compileCriterion(key: string, spec: unknown, scope: Scope): Node {
     return NEVER;
   }
   const lowered = type.toLowerCase();
-  const name = OPERATOR_ALIASES[lowered] ?? lowered;
+  // own properties only: an operator named "constructor" or "toString" is unknown, not Object's
+  const name = Object.hasOwn(OPERATOR_ALIASES, lowered) ? (OPERATOR_ALIASES[lowered] as string) : lowered;
   let test: (value: unknown, ctx: EvalContext) => boolean = () => false;
   if (name === 'search') {
     test = compileSearch(key, spec, scope);
   } else {
-    const def = OPERATORS[name];
+    const def = Object.hasOwn(OPERATORS, name) ? OPERATORS[name] : undefined;
     if (!def) {
       problem(`unknown operator "${type}" (valid: ${OPERATOR_NAMES.join(', ')})`);
       return NEVER;
@@ -254,16 +255,20 @@ interface CompiledCriteria {
   readonly problems: readonly string[];
 }
 
+function compile(criteria: object): CompiledCriteria {
+  const problems: string[] = [];
+  const node = allOf(compileEntries(criteria, { inSearch: false, where: '', problems }));
+  // st2 refuses a rule whose criteria cannot be evaluated: an invalid criterion anywhere
+  // (even under `not`) makes the whole rule never match
+  return { node: problems.length > 0 ? NEVER : node, problems };
+}
+
 const compiledCache = new WeakMap<object, CompiledCriteria>();
 
-function compile(criteria: object): CompiledCriteria {
+function compileCached(criteria: object): CompiledCriteria {
   let hit = compiledCache.get(criteria);
   if (!hit) {
-    const problems: string[] = [];
-    const node = allOf(compileEntries(criteria, { inSearch: false, where: '', problems }));
-    // st2 refuses a rule whose criteria cannot be evaluated: an invalid criterion anywhere
-    // (even under `not`) makes the whole rule never match
-    hit = { node: problems.length > 0 ? NEVER : node, problems };
+    hit = compile(criteria);
     compiledCache.set(criteria, hit);
   }
   return hit;
@@ -287,7 +292,7 @@ export function matchCriteria(criteria: Criteria, event: CriteriaEvent, now?: Da
   const raw: unknown = criteria;
   if (raw === undefined || raw === null) return true;
   if (!isPlainObject(raw)) return false;
-  const { node } = compile(raw);
+  const { node } = compileCached(raw);
   try {
     return node({ event, item: undefined, nowMs: now ? now.getTime() : Date.now() });
   } catch {

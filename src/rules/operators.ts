@@ -103,7 +103,9 @@ function cachedRegExp(key: string, build: () => RegExp): RegExp {
     try {
       hit = build();
     } catch (err) {
-      hit = err instanceof Error ? err : new Error(String(err));
+      // V8 names the translated source (`Invalid regular expression: /…/u: …`): keep the reason
+      const reason = (err instanceof Error ? err.message : String(err)).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+      hit = new Error(reason);
     }
     if (regexCache.size >= REGEX_CACHE_MAX) regexCache.delete(regexCache.keys().next().value as string);
     regexCache.set(key, hit);
@@ -172,6 +174,8 @@ const CLASS_BODY = {
   s: ['\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000', '\\t\\n\\v\\f\\r '],
 } as const;
 
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, f: 12, v: 11, a: 7 };
+
 type ClassAtom = { kind: 'char'; cp: number } | { kind: 'set'; body: string; negated: boolean };
 
 export interface PythonRegexOptions {
@@ -205,6 +209,12 @@ function translatePythonRegex(src: string, opts: PythonRegexOptions): RegExp {
   }
   const ascii = flags.a ? 1 : 0;
   const word = `[${CLASS_BODY.w[ascii]}]`;
+  const anchors: Record<string, string> = {
+    A: '(?<![\\s\\S])',
+    Z: '(?![\\s\\S])',
+    b: `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`,
+    B: `(?:(?<=${word})(?=${word})|(?<!${word})(?!${word}))`,
+  };
   const n = src.length;
   let groups = 0;
   let out = '';
@@ -231,29 +241,19 @@ function translatePythonRegex(src: string, opts: PythonRegexOptions): RegExp {
     return cp > 0o377 ? fail(`octal escape value \\${digits} outside of range 0-0o377`) : cp;
   };
   const lit = (cp: number, inClass: boolean): string => escapeChar(String.fromCodePoint(cp), inClass);
-  const setOf = (k: 'd' | 'w' | 's', negated: boolean): ClassAtom => ({ kind: 'set', body: CLASS_BODY[k][ascii], negated });
 
   /** The escape after a backslash that has already been consumed. */
   const escape = (inClass: boolean): ClassAtom => {
     if (i >= n) fail('bad escape (end of pattern)');
     const c = src[i] as string;
     const cp = readCodePoint();
-    switch (c) {
-      case 'd': case 'w': case 's': return setOf(c, false);
-      case 'D': case 'W': case 'S': return setOf(c.toLowerCase() as 'd' | 'w' | 's', true);
-      case 'n': return { kind: 'char', cp: 10 };
-      case 't': return { kind: 'char', cp: 9 };
-      case 'r': return { kind: 'char', cp: 13 };
-      case 'f': return { kind: 'char', cp: 12 };
-      case 'v': return { kind: 'char', cp: 11 };
-      case 'a': return { kind: 'char', cp: 7 };
-      case 'b': return inClass ? { kind: 'char', cp: 8 } : fail('bad escape \\b');
-      case 'x': return { kind: 'char', cp: hex(2) };
-      case 'u': return { kind: 'char', cp: hex(4) };
-      case 'U': return { kind: 'char', cp: hex(8) };
-      case '0': return { kind: 'char', cp: octal('0', 2) };
-    }
-    if (inClass && /[1-7]/.test(c)) return { kind: 'char', cp: octal(c, 2) };
+    const lower = c.toLowerCase();
+    if (lower === 'd' || lower === 'w' || lower === 's') return { kind: 'set', body: CLASS_BODY[lower][ascii], negated: c !== lower };
+    const simple = SIMPLE_ESCAPES[c];
+    if (simple !== undefined) return { kind: 'char', cp: simple };
+    if (c === 'b' && inClass) return { kind: 'char', cp: 8 };
+    if (c === 'x' || c === 'u' || c === 'U') return { kind: 'char', cp: hex(c === 'x' ? 2 : c === 'u' ? 4 : 8) };
+    if (c === '0' || (inClass && /[1-7]/.test(c))) return { kind: 'char', cp: octal(c, 2) };
     if (/[A-Za-z0-9]/.test(c)) fail(`bad escape \\${c}`);
     return { kind: 'char', cp };
   };
@@ -346,12 +346,10 @@ function translatePythonRegex(src: string, opts: PythonRegexOptions): RegExp {
     switch (c) {
       case '\\': {
         const e = src[i];
-        if (e === 'A' || e === 'Z' || e === 'b' || e === 'B') {
+        const anchor = e === undefined ? undefined : anchors[e];
+        if (anchor !== undefined) {
           i++;
-          if (e === 'A') out += '(?<![\\s\\S])';
-          else if (e === 'Z') out += '(?![\\s\\S])';
-          else if (e === 'b') out += `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`;
-          else out += `(?:(?<=${word})(?=${word})|(?<!${word})(?!${word}))`;
+          out += anchor;
         } else if (e !== undefined && /[1-9]/.test(e)) {
           i++;
           if (/[0-7]/.test(e) && /[0-7]/.test(src[i] ?? '') && /[0-7]/.test(src[i + 1] ?? '')) out += lit(octal(e, 2), false);
@@ -396,6 +394,7 @@ function translatePythonRegex(src: string, opts: PythonRegexOptions): RegExp {
 
 const anyOp = (make: (p: unknown) => Predicate, acceptsNull = false): OperatorDef => ({ pattern: 'any', acceptsNull, make });
 const strOp = (make: (p: string) => Predicate): OperatorDef => ({ pattern: 'string', acceptsNull: false, make: (p) => make(p as string) });
+const lowerOp = (make: (lowered: string) => Predicate): OperatorDef => strOp((p) => make(p.toLowerCase()));
 const numOp = (make: (p: number) => Predicate): OperatorDef => ({ pattern: 'number', acceptsNull: false, make: (p) => make(p as number) });
 const inOp = (make: (p: unknown) => Predicate): OperatorDef => ({ pattern: 'container', acceptsNull: false, make });
 const presence = (make: () => Predicate): OperatorDef => ({ pattern: 'nothing', acceptsNull: true, make });
@@ -417,30 +416,15 @@ const timediff = (accept: (ageSeconds: number, period: number) => boolean) =>
 export const OPERATORS: Readonly<Record<string, OperatorDef>> = {
   equals: anyOp((p) => (v) => pyEquals(v, p)),
   nequals: anyOp((p) => (v) => !pyEquals(v, p), true),
-  iequals: strOp((p) => {
-    const lp = p.toLowerCase();
-    return (v) => typeof v === 'string' && v.toLowerCase() === lp;
-  }),
+  iequals: lowerOp((lp) => (v) => typeof v === 'string' && v.toLowerCase() === lp),
   contains: anyOp((p) => (v) => pyIn(p, v) === true),
   ncontains: anyOp((p) => (v) => pyIn(p, v) === false),
-  icontains: strOp((p) => {
-    const lp = p.toLowerCase();
-    return (v) => typeof v === 'string' && v.toLowerCase().includes(lp);
-  }),
-  incontains: strOp((p) => {
-    const lp = p.toLowerCase();
-    return (v) => typeof v === 'string' && !v.toLowerCase().includes(lp);
-  }),
+  icontains: lowerOp((lp) => (v) => typeof v === 'string' && v.toLowerCase().includes(lp)),
+  incontains: lowerOp((lp) => (v) => typeof v === 'string' && !v.toLowerCase().includes(lp)),
   startswith: strOp((p) => (v) => typeof v === 'string' && v.startsWith(p)),
-  istartswith: strOp((p) => {
-    const lp = p.toLowerCase();
-    return (v) => typeof v === 'string' && v.toLowerCase().startsWith(lp);
-  }),
+  istartswith: lowerOp((lp) => (v) => typeof v === 'string' && v.toLowerCase().startsWith(lp)),
   endswith: strOp((p) => (v) => typeof v === 'string' && v.endsWith(p)),
-  iendswith: strOp((p) => {
-    const lp = p.toLowerCase();
-    return (v) => typeof v === 'string' && v.toLowerCase().endsWith(lp);
-  }),
+  iendswith: lowerOp((lp) => (v) => typeof v === 'string' && v.toLowerCase().endsWith(lp)),
   lessthan: compare((s) => s < 0),
   greaterthan: compare((s) => s > 0),
   lessthanorequal: compare((s) => s <= 0),
@@ -498,6 +482,6 @@ export function compileOperator(def: OperatorDef, pattern: unknown): CompiledOpe
   try {
     return { ok: true, test: def.make(pattern) };
   } catch (err) {
-    return { ok: false, error: `invalid pattern ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, error: `invalid regular expression ${JSON.stringify(pattern)}: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
