@@ -6,6 +6,7 @@
 import postgres from 'postgres';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type * as TC from 'testcontainers';
 import type { ResolvedConfig } from './config.ts';
 import { ServiceUnavailableError, toError } from './errors.ts';
 
@@ -60,7 +61,7 @@ async function ensureDatabase(url: string, log: Logger): Promise<Error | null> {
 }
 
 async function startContainers(log: Logger, need: { redis: boolean; database: boolean }) {
-  let tc: typeof import('testcontainers');
+  let tc: typeof TC;
   try {
     tc = await import('testcontainers');
     await tc.getContainerRuntimeClient();

@@ -54,7 +54,7 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
       }));
       await tx`
         insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason)
-        select * from jsonb_to_recordset(${tx.json(enforcements as never)}) as x(
+        select * from jsonb_to_recordset(${tx.json(enforcements)}) as x(
           rule_id bigint, rule_ref text, event_id uuid, trace text, status text, reason text)
         on conflict do nothing`;
       const stored = await tx<{ id: number; rule_id: number; event_id: string }[]>`

@@ -78,6 +78,6 @@ export function decode<S extends z.ZodType>(
   }
   return {
     ok: true,
-    message: { id: f.id as string, trace: f.trace as string, at: f.at ?? '', payload: parsed.data as z.output<S> },
+    message: { id: f.id as string, trace: f.trace as string, at: f.at ?? '', payload: parsed.data },
   };
 }

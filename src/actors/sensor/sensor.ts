@@ -115,9 +115,7 @@ export function startSensor(ctx: AttuneContext, name: string): ActorHandle {
     let failures = 0;
     while (!stopped) {
       try {
-        const reply = (await listener.xread('COUNT', 100, 'BLOCK', 2000, 'STREAMS', ctx.catalog.ruleChanged.key, lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
+        const reply = (await listener.xread('COUNT', 100, 'BLOCK', 2000, 'STREAMS', ctx.catalog.ruleChanged.key, lastId));
         failures = 0;
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length > 0) {
