@@ -1,0 +1,47 @@
+/** `attune migrate`, `attune pack load`, `attune streams`. */
+import { type Command } from 'commander';
+import { withAttune } from '../shared.ts';
+import { table } from '../format.ts';
+
+export function registerAdminCommands(program: Command): void {
+  program
+    .command('migrate')
+    .description('apply database migrations')
+    .action(async () => {
+      await withAttune(async (attune) => {
+        const r = await attune.migrate();
+        console.log(r.applied.length > 0 ? `applied ${r.applied.join(', ')}` : `schema is up to date (version ${r.current})`);
+      });
+    });
+
+  const pack = program.command('pack').description('packs');
+  pack
+    .command('load <dir>')
+    .description('load (or reload) a pack folder: pack.yaml, actions/, triggers/, rules/')
+    .action(async (dir: string) => {
+      await withAttune(async (attune) => {
+        const r = await attune.packs.load(dir);
+        console.log(`loaded pack ${r.pack}: ${r.triggers} triggers, ${r.actions} actions, ${r.rules} rules`);
+      });
+    });
+
+  program
+    .command('streams')
+    .description('each stream with its length, groups, consumers, pending and lag')
+    .option('--json', 'print JSON')
+    .action(async (o: { json?: boolean }) => {
+      await withAttune(async (attune) => {
+        const stats = await attune.streams();
+        if (o.json) {
+          console.log(JSON.stringify(stats, null, 2));
+          return;
+        }
+        const rows = stats.flatMap((s): Record<string, unknown>[] =>
+          s.groups.length === 0
+            ? [{ stream: s.stream, length: s.length, group: '-', consumers: '', pending: '', lag: '' }]
+            : s.groups.map((g) => ({ stream: s.stream, length: s.length, group: g.name, consumers: g.consumers, pending: g.pending, lag: g.lag ?? '?' })),
+        );
+        console.log(table(rows, ['stream', 'length', 'group', 'consumers', 'pending', 'lag']));
+      });
+    });
+}

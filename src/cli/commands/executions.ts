@@ -1,0 +1,41 @@
+/** `attune execution list|get`. */
+import { Option, type Command } from 'commander';
+import type { ExecutionStatus } from '../../streams/messages.ts';
+import { positiveInt, status, withAttune } from '../shared.ts';
+import { table } from '../format.ts';
+
+export function registerExecutionCommands(program: Command): void {
+  const execution = program.command('execution').description('executions');
+  execution
+    .command('list')
+    .description('most recent executions first')
+    .addOption(new Option('--status <status>').argParser(status))
+    .option('--action <ref>')
+    .addOption(new Option('--limit <n>').argParser(positiveInt).default(20))
+    .option('--json', 'print JSON')
+    .action(async (o: { status?: ExecutionStatus; action?: string; limit: number; json?: boolean }) => {
+      await withAttune(async (attune) => {
+        const rows = await attune.executions.list({ status: o.status, action: o.action, limit: o.limit });
+        if (o.json) console.log(JSON.stringify(rows, null, 2));
+        else console.log(table(rows as unknown as Record<string, unknown>[], ['id', 'action_ref', 'status', 'requested_at', 'finished_at', 'status_reason']));
+      });
+    });
+  execution
+    .command('get <id>')
+    .description('one execution, with its result')
+    .option('--json', 'print JSON')
+    .action(async (idText: string, o: { json?: boolean }) => {
+      const id = positiveInt(idText);
+      await withAttune(async (attune) => {
+        const e = await attune.executions.get(id);
+        if (!e) throw new Error(`execution ${id} does not exist`);
+        if (o.json) console.log(JSON.stringify(e, null, 2));
+        else {
+          for (const [k, v] of Object.entries(e)) {
+            if (v === null) continue;
+            console.log(`${k.padEnd(15)} ${v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+          }
+        }
+      });
+    });
+}

@@ -1,0 +1,54 @@
+/** What every `attune` command shares: argument parsers, opening Attune, waiting for a signal. */
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from 'commander';
+import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
+import { executionStatuses, type ExecutionStatus } from '../streams/messages.ts';
+
+export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
+
+export function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+export function actorList(value: string): ActorName[] {
+  const out = list(value);
+  for (const a of out) if (!(actorNames as readonly string[]).includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${actorNames.join(', ')})`);
+  return out as ActorName[];
+}
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+export function status(value: string): ExecutionStatus {
+  if (!(executionStatuses as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown status "${value}" (known: ${executionStatuses.join(', ')})`);
+  return value as ExecutionStatus;
+}
+
+/** Opens Attune, runs `fn`, closes; errors become one clear line and exit code 1. */
+export async function withAttune(fn: (a: Attune) => Promise<void>, logLevel = 'warn'): Promise<void> {
+  const attune = await createAttune({ logLevel: (process.env.ATTUNE_LOG_LEVEL ?? logLevel) as 'warn' });
+  try {
+    await fn(attune);
+  } finally {
+    await attune.stop();
+  }
+}
+
+/** Runs until SIGINT/SIGTERM, then drains. */
+export function untilSignal(attune: Attune): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: string) => {
+      if (stopping) {
+        attune.log.warn('second signal: exiting without draining');
+        process.exit(130);
+      }
+      stopping = true;
+      attune.log.info({ signal: sig }, 'stopping: draining in-flight work');
+      resolve();
+    };
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  });
+}
+
