@@ -4,6 +4,9 @@ import { dropIsolation, isolation } from './support.ts';
 
 export * from './support.ts';
 
+/** Instances not yet disposed: `test/setup.ts` fails the file if any is left running. */
+export const liveInstances = new Set<Attune>();
+
 /** An Attune instance in its own namespace and schema, migrated. */
 export async function testAttune(label: string, options: AttuneOptions = {}): Promise<Attune> {
   const iso = isolation(label);
@@ -13,6 +16,7 @@ export async function testAttune(label: string, options: AttuneOptions = {}): Pr
     logLevel: (process.env.TEST_LOG_LEVEL as 'silent' | undefined) ?? 'silent',
     ...options,
   });
+  liveInstances.add(attune);
   await attune.migrate();
   return attune;
 }
@@ -20,6 +24,7 @@ export async function testAttune(label: string, options: AttuneOptions = {}): Pr
 /** Stops the instance, then drops its schema and deletes its keys. */
 export async function disposeAttune(attune: Attune): Promise<void> {
   const { namespace, schema } = attune.config;
+  liveInstances.delete(attune);
   await attune.stop();
   await dropIsolation(namespace, schema);
 }
