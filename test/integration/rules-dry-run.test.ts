@@ -29,7 +29,7 @@ describe('rule dry-run', () => {
     await attune.packs.load(corePackDir);
     await attune.rules.disable('core.hello_world_timer');
     await attune.start({ actors: ['enforcer'] });
-    const ids = [];
+    const ids: string[] = [];
     for (const [host, used] of [['a', 95], ['b', 40], ['c', 99]] as const) ids.push((await attune.emit('core.event', { host, disk: { used } })).eventId);
     await eventually('3 events stored', async () => (await attune.sql`select 1 from event where id = any(${ids}::uuid[])`).length === 3);
   });
