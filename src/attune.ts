@@ -6,12 +6,15 @@ import { createSql, type Sql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
 import { savePack, type PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
-import { ValidationError } from './errors.ts';
+import { toError, ValidationError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { loadPackDir } from './packs/load.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { resolveServices } from './services.ts';
-import { newId } from './streams/codec.ts';
+import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
+import { emitEvent, type EmitOptions } from './triggers/emit.ts';
+import { createPayloadChecker } from './triggers/payload-check.ts';
+import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startEnforcer } from './actors/enforcer.ts';
@@ -20,19 +23,19 @@ import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'] as const;
+export type { EmitOptions };
+
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'webhook'] as const;
 export type ActorName = (typeof actorNames)[number];
+/** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
+export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'];
 
 export interface StartOptions {
   actors?: readonly ActorName[];
   runtimes?: string[];
   concurrency?: number;
-}
-
-export interface EmitOptions {
-  dedupeKey?: string;
-  trace?: string;
-  triggerInstanceId?: number;
+  /** Actors that, failing to start (e.g. the webhook port is taken), are logged and skipped. */
+  bestEffort?: readonly ActorName[];
 }
 
 export interface Attune {
@@ -43,6 +46,8 @@ export interface Attune {
   migrate(): Promise<MigrationResult>;
   packs: { load(dir: string): Promise<PackLoadResult> };
   actions: { handle(ref: string, handler: InProcessHandler): void };
+  rules: RulesApi;
+  /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
   emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
@@ -65,6 +70,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql, handlers: new Map() });
   const running: ActorHandle[] = [];
   const name = newWorkerId(config.hostname);
+  const payloads = createPayloadChecker(sql);
 
   return {
     config,
@@ -84,18 +90,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         ctx.handlers.set(ref, handler);
       },
     },
-    async emit(triggerRef, payload = {}, o = {}) {
-      if (!/^[^.\s]+\.[^\s]+$/.test(triggerRef)) throw new ValidationError(`trigger ref must look like "<pack>.<name>", got "${triggerRef}"`);
-      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ValidationError('event payload must be a JSON object');
-      const eventId = newId();
-      const trace = o.trace ?? newId();
-      await ctx.publisher.publish(
-        ctx.catalog.eventCreated,
-        { eventId, trigger: triggerRef, triggerInstanceId: o.triggerInstanceId ?? null, payload, dedupeKey: o.dedupeKey ?? null, occurredAt: new Date().toISOString() },
-        { trace },
-      );
-      return { eventId, trace };
-    },
+    rules: createRulesApi(ctx, sql),
+    emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
     executions: {
       get: (id) => getExecution(sql, id),
       list: (o) => listExecutions(sql, o),
@@ -103,7 +99,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     },
     streams: () => streamStats(ctx),
     async start(o = {}) {
-      const wanted = o.actors ?? actorNames;
+      const wanted = o.actors ?? defaultActors;
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
         if (actor === 'sensor') started.push(startSensor(ctx, name));
@@ -111,6 +107,14 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
+        else if (actor === 'webhook') {
+          try {
+            started.push(await startWebhookServer(ctx, name));
+          } catch (err) {
+            if (!o.bestEffort?.includes('webhook')) throw err;
+            log.error({ err: toError(err).message, port: config.webhook.port }, 'webhook server not started (set ATTUNE_WEBHOOK_PORT)');
+          }
+        }
         else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);

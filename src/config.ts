@@ -53,6 +53,14 @@ export const optionsSchema = z.object({
       sweepEveryMs: z.number().int().min(50).default(1000),
     })
     .prefault({}),
+  /** The webhook server (actor `webhook`): `ATTUNE_WEBHOOK_PORT`, `ATTUNE_WEBHOOK_HOST`. Port 0 picks a free one. */
+  webhook: z
+    .object({
+      port: z.number().int().min(0).max(65535).optional(),
+      host: z.string().min(1).optional(),
+      bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+    })
+    .prefault({}),
 });
 
 export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
@@ -60,7 +68,8 @@ export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
   logger?: Logger;
 };
 
-export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'database' | 'schema' | 'namespace' | 'logLevel'> & {
+export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'database' | 'schema' | 'namespace' | 'logLevel' | 'webhook'> & {
+  webhook: { port: number; host: string; bodyLimitBytes: number };
   redisUrl: string;
   databaseUrl: string;
   /** True when the URL came from the caller or the environment rather than the local default. */
@@ -96,7 +105,9 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
   }
   const redisUrl = o.redis ?? env.REDIS_URL;
   const databaseUrl = o.database ?? env.DATABASE_URL;
-  const { redis: _r, database: _d, schema, namespace, logLevel, ...tuning } = o;
+  const { redis: _r, database: _d, schema, namespace, logLevel, webhook, ...tuning } = o;
+  const envPort = env.ATTUNE_WEBHOOK_PORT;
+  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`ATTUNE_WEBHOOK_PORT must be a port number, got "${envPort}"`);
   return {
     ...tuning,
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
@@ -106,5 +117,10 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     namespace: namespace ?? envNamespace ?? 'attune',
     logLevel: logLevel ?? env.ATTUNE_LOG_LEVEL ?? 'info',
     hostname: os.hostname(),
+    webhook: {
+      port: webhook.port ?? (envPort !== undefined ? Number(envPort) : 8080),
+      host: webhook.host ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
+      bodyLimitBytes: webhook.bodyLimitBytes,
+    },
   };
 }

@@ -41,6 +41,8 @@ export interface ActorHandle {
   name: string;
   stop(): Promise<void>;
   state(): string;
+  /** Where an actor serving HTTP (webhook) listens. */
+  url?: string;
 }
 
 type ActorConsumerOptions<T> = Omit<ConsumerOptions<T>, 'redis' | 'blocking' | 'catalog' | 'settings' | 'deadMaxLen'>;

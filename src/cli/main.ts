@@ -4,6 +4,7 @@ import { toError } from '../errors.ts';
 import { registerAdminCommands } from './commands/admin.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
+import { registerRuleCommands } from './commands/rules.ts';
 import { registerRuntimeCommands } from './commands/runtime.ts';
 
 const program = new Command('attune').description('Attune for Node: event-driven automation on Redis Streams and PostgreSQL').showHelpAfterError();
@@ -12,6 +13,7 @@ registerRuntimeCommands(program);
 registerAdminCommands(program);
 registerEventCommands(program);
 registerExecutionCommands(program);
+registerRuleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.ts';
 import type { PackDefinition, RuleFile } from '../packs/schema.ts';
 import { validateCriteria } from '../rules/criteria.ts';
 import { validateTemplates } from '../rules/template.ts';
-import { validateTriggerParameters } from '../actors/sensor/timers.ts';
+import { validateTriggerParameters } from '../triggers/trigger-params.ts';
 
 export interface PackLoadResult {
   pack: string;
@@ -22,6 +22,20 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
+}
+
+/** The hash that identifies a trigger instance by its parameters. */
+export function paramsHash(params: Record<string, unknown>): string {
+  return createHash('sha1').update(canonicalJson(params)).digest('hex');
+}
+
+/** Why a rule cannot be saved (empty when it can), each problem naming the part of the rule. */
+export function ruleProblems(r: RuleFile): string[] {
+  return [
+    ...validateCriteria(r.criteria),
+    ...validateTemplates(r.action.parameters),
+    ...validateTriggerParameters(r.trigger.type, r.trigger.parameters).map((p) => `trigger parameters: ${p}`),
+  ];
 }
 
 export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadResult> {
@@ -50,11 +64,7 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
 /** Validates and upserts one rule; errors name the rule and what is wrong. */
 export async function saveRule(tx: TransactionSql, pack: string, r: RuleFile): Promise<number> {
   const ref = `${pack}.${r.name}`;
-  const problems = [
-    ...validateCriteria(r.criteria),
-    ...validateTemplates(r.action.parameters),
-    ...validateTriggerParameters(r.trigger.type, r.trigger.parameters).map((p) => `trigger parameters: ${p}`),
-  ];
+  const problems = ruleProblems(r);
   if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
   const [trigger] = await tx`select ref from trigger where ref = ${r.trigger.type}`;
   if (!trigger) throw new ValidationError(`rule "${ref}": unknown trigger "${r.trigger.type}" (load its pack first)`);
@@ -62,7 +72,7 @@ export async function saveRule(tx: TransactionSql, pack: string, r: RuleFile): P
   if (!action) throw new ValidationError(`rule "${ref}": unknown action "${r.action.ref}" (load its pack first)`);
   let instanceId: number | null = null;
   if (Object.keys(r.trigger.parameters).length > 0) {
-    const hash = createHash('sha1').update(canonicalJson(r.trigger.parameters)).digest('hex');
+    const hash = paramsHash(r.trigger.parameters);
     const [row] = await tx<{ id: number }[]>`
       insert into trigger_instance (trigger_ref, parameters, params_hash) values (${r.trigger.type}, ${tx.json(r.trigger.parameters as never)}, ${hash})
       on conflict (trigger_ref, params_hash) do update set parameters = excluded.parameters

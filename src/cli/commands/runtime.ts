@@ -15,7 +15,8 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async (o: { actors?: ActorName[]; runtimes?: string[]; concurrency?: number; migrate?: boolean }) => {
       await withAttune(async (attune) => {
         if (o.migrate) await attune.migrate();
-        const started = await attune.start({ actors: o.actors, runtimes: o.runtimes, concurrency: o.concurrency });
+        // every actor by default; the webhook server then only if its port is free (a replica may hold it)
+        const started = await attune.start({ actors: o.actors ?? actorNames, bestEffort: o.actors ? [] : ['webhook'], runtimes: o.runtimes, concurrency: o.concurrency });
         attune.log.info({ actors: started.map((a) => a.name), namespace: attune.config.namespace }, 'attune is up');
         await untilSignal(attune);
       }, 'info');

@@ -1,0 +1,87 @@
+/**
+ * Rule dry-run: evaluates a rule (stored, or a file not yet saved) against the events already
+ * stored, and reports which would match and the parameters each execution would get. Reads only:
+ * nothing is inserted or published.
+ */
+import type { ParametersSpec } from '../actions/parameters.ts';
+import type { Sql } from '../db/sql.ts';
+import { paramsHash, ruleProblems } from '../db/packs-repo.ts';
+import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
+import { ValidationError } from '../errors.ts';
+import type { RuleFile } from '../packs/schema.ts';
+
+export interface DryRunMatch {
+  eventId: string;
+  occurredAt: string;
+  payload: Record<string, unknown>;
+  /** The parameters the execution would get (rendered and validated), or why it would fail. */
+  parameters: Record<string, unknown>;
+  error: string | null;
+}
+
+export interface DryRunResult {
+  rule: string;
+  trigger: string;
+  since: string;
+  evaluated: number;
+  matches: DryRunMatch[];
+}
+
+export interface DryRunOptions {
+  /** Look at events stored within this many milliseconds (default one hour). */
+  sinceMs?: number;
+  /** At most this many events, newest first (default 1000). */
+  limit?: number;
+  namespace: string;
+}
+
+/** A rule file as the row the enforcer would read, with its trigger instance if one exists. */
+export async function ruleRowFromFile(sql: Sql, pack: string, r: RuleFile): Promise<RuleRow> {
+  const ref = `${pack}.${r.name}`;
+  const problems = ruleProblems(r);
+  if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
+  let instanceId: number | null = null;
+  if (Object.keys(r.trigger.parameters).length > 0) {
+    const [row] = await sql<{ id: number }[]>`
+      select id from trigger_instance where trigger_ref = ${r.trigger.type} and params_hash = ${paramsHash(r.trigger.parameters)}`;
+    instanceId = row?.id ?? -1; // no stored instance: no stored event can be of it
+  }
+  return {
+    id: 0,
+    ref,
+    pack,
+    trigger_ref: r.trigger.type,
+    trigger_instance_id: instanceId,
+    criteria: r.criteria,
+    action_ref: r.action.ref,
+    action_params: r.action.parameters,
+  };
+}
+
+export async function dryRunRule(sql: Sql, rule: RuleRow, o: DryRunOptions): Promise<DryRunResult> {
+  const since = new Date(Date.now() - (o.sinceMs ?? 3_600_000));
+  const events = await sql<StoredEvent[]>`
+    select id, trigger_ref, trigger_instance_id, payload, trace, occurred_at from event
+    where trigger_ref = ${rule.trigger_ref} and created_at >= ${since}
+    order by created_at desc, id limit ${o.limit ?? 1000}`;
+  const actions = await sql<{ ref: string; parameters: ParametersSpec }[]>`select ref, parameters from action where ref = ${rule.action_ref}`;
+  const plan = planEnforcements(events, [rule], new Map(actions.map((a) => [a.ref, a.parameters])), { namespace: o.namespace });
+  const byId = new Map(events.map((e) => [e.id, e]));
+  return {
+    rule: rule.ref,
+    trigger: rule.trigger_ref,
+    since: since.toISOString(),
+    evaluated: events.length,
+    matches: plan.map((p) => {
+      const e = byId.get(p.eventId);
+      const at = e?.occurred_at ?? '';
+      return {
+        eventId: p.eventId,
+        occurredAt: typeof at === 'string' ? at : at.toISOString(),
+        payload: e?.payload ?? {},
+        parameters: p.parameters,
+        error: p.error,
+      };
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The library's `attune.rules`: create, update, get, list, enable, disable, delete and test
+ * (dry-run). Every change publishes `rule.changed`, so sensors re-arm their triggers at once; the
+ * enforcer reads the enabled rules from Postgres per batch, so a change holds from the next event.
+ */
+import { z } from 'zod';
+import type { AttuneContext } from '../context.ts';
+import type { Sql } from '../db/sql.ts';
+import { saveRule } from '../db/packs-repo.ts';
+import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, type RuleRecord } from '../db/rules-repo.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { ruleFileSchema, type RuleFile } from '../packs/schema.ts';
+import { dryRunRule, ruleRowFromFile, type DryRunResult } from './dry-run.ts';
+
+/** A rule definition as in `rules/*.yaml`; `pack` is required (the ref is `<pack>.<name>`). */
+export type RuleInput = z.input<typeof ruleFileSchema>;
+
+export interface TestOptions {
+  sinceMs?: number;
+  limit?: number;
+}
+
+export interface RulesApi {
+  create(rule: RuleInput): Promise<RuleRecord>;
+  update(ref: string, rule: RuleInput): Promise<RuleRecord>;
+  get(ref: string): Promise<RuleRecord | null>;
+  list(options?: RuleListOptions): Promise<RuleRecord[]>;
+  enable(ref: string): Promise<void>;
+  disable(ref: string): Promise<void>;
+  delete(ref: string): Promise<void>;
+  /** Dry-run of a stored rule (by ref) or of a definition, against stored events. Writes nothing. */
+  test(rule: string | RuleInput, options?: TestOptions): Promise<DryRunResult>;
+}
+
+export function parseRule(input: unknown, where = 'rule'): RuleFile & { pack: string } {
+  const parsed = ruleFileSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`${where}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  const pack = parsed.data.pack;
+  if (!pack) throw new ValidationError(`${where}: a rule needs \`pack\` (its ref is "<pack>.<name>")`);
+  return { ...parsed.data, pack };
+}
+
+export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
+  const changed = (reason: string, ref: string) => ctx.publisher.publish(ctx.catalog.ruleChanged, { reason, refs: [ref] });
+  const mustGet = async (ref: string) => {
+    const r = await getRule(sql, ref);
+    if (!r) throw new NotFoundError(`no rule "${ref}"`);
+    return r;
+  };
+  /** `expect` is null for a new rule, or the ref of the rule being updated. */
+  async function save(input: RuleInput, expect: string | null): Promise<RuleRecord> {
+    const r = parseRule(input);
+    const ref = `${r.pack}.${r.name}`;
+    if (expect !== null && expect !== ref) throw new ValidationError(`rule "${expect}": the definition names "${ref}"; a rule's ref cannot change`);
+    await sql.begin(async (tx) => {
+      const [exists] = await tx`select 1 from rule where ref = ${ref} for update`;
+      if (expect === null && exists) throw new ValidationError(`rule "${ref}" already exists (use update)`);
+      if (expect !== null && !exists) throw new NotFoundError(`no rule "${ref}"`);
+      await saveRule(tx, r.pack, r);
+    });
+    await changed(`rule ${ref} ${expect === null ? 'created' : 'updated'}`, ref);
+    return mustGet(ref);
+  }
+  async function toggle(ref: string, enabled: boolean): Promise<void> {
+    if (!(await setRuleEnabled(sql, ref, enabled))) throw new NotFoundError(`no rule "${ref}"`);
+    await changed(`rule ${ref} ${enabled ? 'enabled' : 'disabled'}`, ref);
+  }
+  return {
+    create: (rule) => save(rule, null),
+    update: (ref, rule) => save(rule, ref),
+    get: (ref) => getRule(sql, ref),
+    list: (o) => listRules(sql, o),
+    enable: (ref) => toggle(ref, true),
+    disable: (ref) => toggle(ref, false),
+    async delete(ref) {
+      if (!(await deleteRule(sql, ref))) throw new NotFoundError(`no rule "${ref}"`);
+      await changed(`rule ${ref} deleted`, ref);
+    },
+    async test(rule, o = {}) {
+      const row = typeof rule === 'string' ? await mustGet(rule) : await ruleRowFromFile(sql, parseRule(rule).pack, parseRule(rule));
+      return dryRunRule(sql, row, { ...o, namespace: ctx.config.namespace });
+    },
+  };
+}

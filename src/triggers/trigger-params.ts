@@ -1,0 +1,11 @@
+/** Parameters of the triggers Attune runs itself (timers, webhooks), checked when a rule is saved. */
+import { validateTriggerParameters as timerProblems } from '../actors/sensor/timers.ts';
+import { webhookParams } from '../webhooks/webhook-params.ts';
+
+export function validateTriggerParameters(triggerRef: string, params: unknown): string[] {
+  if (triggerRef === 'core.webhook') {
+    const r = webhookParams.safeParse(params);
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || 'parameters'}: ${i.message}`);
+  }
+  return timerProblems(triggerRef, params);
+}
