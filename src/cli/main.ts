@@ -5,6 +5,8 @@ import { registerAdminCommands } from './commands/admin.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
 import { registerRuntimeCommands } from './commands/runtime.ts';
+import { registerRunCommand } from './commands/run.ts';
+import { registerWorkersCommand } from './commands/workers.ts';
 
 const program = new Command('attune').description('Attune for Node: event-driven automation on Redis Streams and PostgreSQL').showHelpAfterError();
 
@@ -12,6 +14,8 @@ registerRuntimeCommands(program);
 registerAdminCommands(program);
 registerEventCommands(program);
 registerExecutionCommands(program);
+registerRunCommand(program);
+registerWorkersCommand(program);
 
 try {
   await program.parseAsync(process.argv);
