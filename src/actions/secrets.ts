@@ -1,6 +1,8 @@
 /**
  * Secret parameters: stored encrypted (AES-256-GCM, node:crypto) in `execution.secrets`, masked
  * in `execution.parameters`, logs and results; decrypted only by the worker that runs the action.
+ * The same sealed column carries string values holding a NUL byte, which Postgres' jsonb cannot
+ * store: `parameters` shows them with NUL as "␀" (U+2400), and the action gets them verbatim.
  *
  * The key is `secretKey` / `ATTUNE_SECRET_KEY` (any string; SHA-256 makes it 32 bytes). Without
  * one, a random key is generated once per namespace and kept in Redis (`SET NX`), with a warning:
@@ -35,37 +37,65 @@ export async function secretKey(ctx: AttuneContext): Promise<Buffer> {
   return deriveKey(stored);
 }
 
+/** What the sealed column holds: secret values, and exact values that jsonb cannot store. */
+export interface Sealed {
+  secrets: Record<string, unknown>;
+  verbatim: Record<string, unknown>;
+}
+
 /** `v1:<iv>:<tag>:<ciphertext>`, base64 parts. */
-export function encryptSecrets(key: Buffer, values: Record<string, unknown>): string {
+export function encryptSecrets(key: Buffer, values: Sealed): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
   return [VERSION, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ct.toString('base64')].join(':');
 }
 
-export function decryptSecrets(key: Buffer, blob: string): Record<string, unknown> {
+export function decryptSecrets(key: Buffer, blob: string): Sealed {
   const [version, iv, tag, ct] = blob.split(':');
   if (version !== VERSION || !iv || !tag || ct === undefined) throw new Error('secret parameters: unknown encoding');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'));
     decipher.setAuthTag(Buffer.from(tag, 'base64'));
     const text = Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
-    return JSON.parse(text) as Record<string, unknown>;
+    return JSON.parse(text) as Sealed;
   } catch {
     throw new Error('secret parameters cannot be decrypted: the secret key differs from the one they were stored with');
   }
 }
 
-/** Splits validated values into what may be stored as is (secrets masked) and the secrets. */
-export function splitSecrets(spec: ParametersSpec, values: Record<string, unknown>): { masked: Record<string, unknown>; secrets: Record<string, unknown> | null } {
-  const masked: Record<string, unknown> = { ...values };
-  const secrets: Record<string, unknown> = {};
-  for (const [name, p] of Object.entries(spec)) {
-    if (!p.secret || !(name in values)) continue;
-    secrets[name] = values[name];
-    masked[name] = SECRET_MASK;
+/** NUL → "␀" in every string, deep: what Postgres (jsonb, text) can store. */
+export function storable<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replace(/\0/g, '\u2400') : value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => storable(v)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, storable(v)])) as T;
   }
-  return { masked, secrets: Object.keys(secrets).length > 0 ? secrets : null };
+  return value;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
+  return false;
+}
+
+/** Splits validated values into what may be stored as is (secrets masked, NUL shown as ␀) and what is sealed. */
+export function splitSecrets(spec: ParametersSpec, values: Record<string, unknown>): { masked: Record<string, unknown>; sealed: Sealed | null } {
+  const masked: Record<string, unknown> = {};
+  const sealed: Sealed = { secrets: {}, verbatim: {} };
+  for (const [name, v] of Object.entries(values)) {
+    if (spec[name]?.secret) {
+      sealed.secrets[name] = v;
+      masked[name] = SECRET_MASK;
+    } else if (hasNul(v)) {
+      sealed.verbatim[name] = v;
+      masked[name] = storable(v);
+    } else masked[name] = v;
+  }
+  const any = Object.keys(sealed.secrets).length + Object.keys(sealed.verbatim).length > 0;
+  return { masked, sealed: any ? sealed : null };
 }
 
 /** The texts to hide: each secret value, as text and as JSON. */
@@ -100,6 +130,6 @@ export function maskDeep<T>(value: T, texts: readonly string[]): T {
 
 /** What is stored for an execution: parameters with secrets masked, and the secrets encrypted. */
 export async function protectSecrets(ctx: AttuneContext, spec: ParametersSpec, values: Record<string, unknown>): Promise<{ parameters: Record<string, unknown>; secrets: string | null }> {
-  const { masked, secrets } = splitSecrets(spec, values);
-  return { parameters: masked, secrets: secrets ? encryptSecrets(await secretKey(ctx), secrets) : null };
+  const { masked, sealed } = splitSecrets(spec, values);
+  return { parameters: masked, secrets: sealed ? encryptSecrets(await secretKey(ctx), sealed) : null };
 }

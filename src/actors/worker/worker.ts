@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { AttuneContext, ActorHandle } from '../../context.ts';
 import { createActorConsumer } from '../../context.ts';
 import { isLive, type WorkerRegistration } from '../../domain/worker-selection.ts';
-import { decryptSecrets, maskDeep, secretKey, secretTexts } from '../../actions/secrets.ts';
+import { decryptSecrets, maskDeep, secretKey, secretTexts, storable } from '../../actions/secrets.ts';
 import { toError } from '../../errors.ts';
 import { runAction } from '../../runtimes/run-action.ts';
 import type { RunOutcome } from '../../runtimes/types.ts';
@@ -85,9 +85,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       let params = m.parameters;
       if (m.secrets) {
         // Secrets are decrypted here only, and masked again in everything reported.
-        const secrets = decryptSecrets(await secretKey(ctx), m.secrets);
-        params = { ...params, ...secrets };
-        hide = secretTexts(secrets);
+        const sealed = decryptSecrets(await secretKey(ctx), m.secrets);
+        params = { ...params, ...sealed.verbatim, ...sealed.secrets };
+        hide = secretTexts(sealed.secrets);
       }
       const limits = { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: cfg.killGraceMs };
       outcome = await runAction(m.action, params, ctxRun, limits, { signal: abort.signal, handlers: ctx.handlers, log });
@@ -95,7 +95,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       outcome = { status: 'failed', exitCode: null, stdout: '', stderr: '', result: {}, reason: `runtime error: ${toError(err).message}` };
     }
     if (abort.signal.aborted && abort.signal.reason === 'stop') return; // shut down mid-run: left pending for another worker
-    outcome = maskDeep(outcome, hide);
+    outcome = storable(maskDeep(outcome, hide)); // no secret, and no NUL (Postgres refuses it)
     await persist('outcome report', () =>
       report(
         {
