@@ -107,6 +107,7 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
             where id = ${id} and status in ('running', 'canceling') returning *`;
       const row = queued ?? running;
       if (!row) {
+        await ctx.redis.del(ctx.keys.executionCancel(id)); // nothing left to stop
         const current = await getExecution(sql, id);
         if (!current) throw new NotFoundError(`execution ${id} does not exist`);
         if (isTerminal(current.status)) throw new ValidationError(`execution ${id} already ended ${current.status}; nothing to cancel`);
