@@ -7,6 +7,9 @@ import { migrate, type MigrationResult } from './db/migrate.ts';
 import { savePack, type PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
+import { coreHttp } from './actions/core-http.ts';
+import { executionsService, withoutSecrets, type RunOptions } from './executions-service.ts';
+import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
 import { createLogger } from './logger.ts';
 import { loadPackDir } from './packs/load.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
@@ -53,7 +56,15 @@ export interface Attune {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
     wait(id: number, options?: WaitOptions): Promise<ExecutionRow>;
+    /** Queued: never starts. Running: SIGTERM, then SIGKILL after `worker.killGraceMs`. Ends `canceled`. */
+    cancel(id: number): Promise<ExecutionRow>;
+    /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
+    rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
   };
+  /** Runs an action without a rule (parameters validated first; errors name the parameter). */
+  run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
+  /** Registered workers with liveness and load. */
+  workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
   /** Starts actors in this process (default: all). */
   start(options?: StartOptions): Promise<ActorHandle[]>;
@@ -67,7 +78,9 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   const services = await resolveServices(config, log);
   const redis = createRedis(services.redisUrl, 'attune:commands');
   const sql = createSql(services.databaseUrl, config.schema);
-  const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql, handlers: new Map() });
+  // `database: false` (worker-only processes): the lazy client is never used, so nothing connects.
+  const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql: config.useDatabase ? sql : null, handlers: new Map([['core.http', coreHttp]]) });
+  const service = executionsService(ctx, sql);
   const running: ActorHandle[] = [];
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
@@ -93,10 +106,17 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     rules: createRulesApi(ctx, sql),
     emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
     executions: {
-      get: (id) => getExecution(sql, id),
-      list: (o) => listExecutions(sql, o),
-      wait: (id, o) => waitForExecution(sql, id, o),
+      get: async (id) => {
+        const row = await getExecution(sql, id);
+        return row && withoutSecrets(row);
+      },
+      list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
+      wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
+      cancel: (id) => service.cancel(id),
+      rerun: (id, o) => service.rerun(id, o),
     },
+    run: (ref, params, o) => service.run(ref, params, o),
+    workers: () => listWorkers(ctx),
     streams: () => streamStats(ctx),
     async start(o = {}) {
       const wanted = o.actors ?? defaultActors;

@@ -11,8 +11,13 @@ const identifier = /^[a-z_][a-z0-9_]*$/;
 export const optionsSchema = z.object({
   /** Redis URL (`REDIS_URL`, default `redis://127.0.0.1:6379`). */
   redis: z.string().min(1).optional(),
-  /** PostgreSQL URL (`DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/attune`). */
-  database: z.string().min(1).optional(),
+  /**
+   * PostgreSQL URL (`DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/attune`);
+   * `false` for a process that needs none (worker only): nothing connects to Postgres.
+   */
+  database: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** Key of the secret parameters' encryption (`ATTUNE_SECRET_KEY`); generated per namespace when absent. */
+  secretKey: z.string().min(16, 'secretKey must be at least 16 characters').optional(),
   /** Postgres schema holding the tables (`ATTUNE_DB_SCHEMA`, default `public`). */
   schema: z.string().regex(identifier, 'schema must be a lower-case SQL identifier').optional(),
   /** Prefix of every Redis key (`ATTUNE_NAMESPACE`, default `attune`). */
@@ -42,6 +47,8 @@ export const optionsSchema = z.object({
       defaultTimeoutMs: z.number().int().min(100).default(600_000),
       outputLimitBytes: z.number().int().min(1024).default(1_048_576),
       drainTimeoutMs: z.number().int().min(0).default(30_000),
+      /** On cancel: SIGTERM, then SIGKILL of the process group after this long. */
+      killGraceMs: z.number().int().min(0).default(5000),
     })
     .prefault({}),
   /** A worker whose last heartbeat is older than this is dead. */
@@ -68,10 +75,13 @@ export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
   logger?: Logger;
 };
 
-export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'database' | 'schema' | 'namespace' | 'logLevel' | 'webhook'> & {
+export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'database' | 'schema' | 'namespace' | 'logLevel' | 'webhook' | 'secretKey'> & {
   webhook: { port: number; host: string; bodyLimitBytes: number };
   redisUrl: string;
   databaseUrl: string;
+  /** False when the caller said `database: false`: this process never touches Postgres. */
+  useDatabase: boolean;
+  secretKey: string | null;
   /** True when the URL came from the caller or the environment rather than the local default. */
   explicitServices: { redis: boolean; database: boolean };
   schema: string;
@@ -104,14 +114,18 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     throw new ConfigError(`ATTUNE_NAMESPACE may hold letters, digits, "_", "." and "-", got "${envNamespace}"`);
   }
   const redisUrl = o.redis ?? env.REDIS_URL;
-  const databaseUrl = o.database ?? env.DATABASE_URL;
-  const { redis: _r, database: _d, schema, namespace, logLevel, webhook, ...tuning } = o;
+  const databaseUrl = o.database === false ? undefined : (o.database ?? env.DATABASE_URL);
+  const secretKey = o.secretKey ?? env.ATTUNE_SECRET_KEY ?? null;
+  if (secretKey !== null && secretKey.length < 16) throw new ConfigError('ATTUNE_SECRET_KEY must be at least 16 characters');
+  const { redis: _r, database: _d, secretKey: _k, schema, namespace, logLevel, webhook, ...tuning } = o;
   const envPort = env.ATTUNE_WEBHOOK_PORT;
   if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`ATTUNE_WEBHOOK_PORT must be a port number, got "${envPort}"`);
   return {
     ...tuning,
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
     databaseUrl: databaseUrl ?? DEFAULT_DATABASE_URL,
+    useDatabase: o.database !== false,
+    secretKey,
     explicitServices: { redis: redisUrl !== undefined, database: databaseUrl !== undefined },
     schema: schema ?? envSchema ?? 'public',
     namespace: namespace ?? envNamespace ?? 'attune',

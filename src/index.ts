@@ -6,4 +6,6 @@ export type { ExecutionRow, ListOptions, WaitOptions } from './db/executions-rep
 export type { ExecutionStatus } from './streams/messages.ts';
 export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
 export type { StreamStats } from './streams/stats.ts';
+export type { RunOptions } from './executions-service.ts';
+export type { WorkerInfo } from './actors/worker/registry.ts';
 export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError } from './errors.ts';

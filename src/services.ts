@@ -90,7 +90,7 @@ async function startContainers(log: Logger, need: { redis: boolean; database: bo
 
 export async function resolveServices(config: ResolvedConfig, log: Logger): Promise<ResolvedServices> {
   const redisError = await redisAnswers(config.redisUrl);
-  const dbError = await ensureDatabase(config.databaseUrl, log);
+  const dbError = config.useDatabase ? await ensureDatabase(config.databaseUrl, log) : null;
   if (!redisError && !dbError) {
     return { redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, release: async () => {} };
   }

@@ -7,6 +7,7 @@
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
 import type { ParametersSpec } from '../actions/parameters.ts';
+import { protectSecrets } from '../actions/secrets.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { EventCreated } from '../streams/messages.ts';
@@ -60,19 +61,26 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
       const stored = await tx<{ id: number; rule_id: number; event_id: string }[]>`
         select id, rule_id, event_id from enforcement where event_id = any(${ids}::uuid[])`;
       const enfId = new Map(stored.map((e) => [`${e.rule_id}/${e.event_id}`, e.id]));
-      const executions = plan.map((p) => ({
-        enforcement_id: enfId.get(`${p.ruleId}/${p.eventId}`),
-        action_ref: p.actionRef,
-        parameters: p.parameters,
-        status: p.error ? 'failed' : 'requested',
-        status_reason: p.error,
-        trace: p.trace,
-      }));
+      const specs = new Map(actions.map((a) => [a.ref, a.parameters]));
+      const executions = [];
+      for (const p of plan) {
+        // Secrets are masked in `parameters` and stored encrypted; a failed plan keeps none.
+        const kept = await protectSecrets(ctx, specs.get(p.actionRef) ?? {}, p.parameters);
+        executions.push({
+          enforcement_id: enfId.get(`${p.ruleId}/${p.eventId}`),
+          action_ref: p.actionRef,
+          parameters: kept.parameters,
+          secrets: p.error ? null : kept.secrets,
+          status: p.error ? 'failed' : 'requested',
+          status_reason: p.error,
+          trace: p.trace,
+        });
+      }
       await tx`
-        insert into execution (enforcement_id, action_ref, parameters, status, status_reason, trace, finished_at)
+        insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at)
         select x.*, case when x.status = 'failed' then now() end
         from jsonb_to_recordset(${tx.json(executions as never)}) as x(
-          enforcement_id bigint, action_ref text, parameters jsonb, status text, status_reason text, trace text)
+          enforcement_id bigint, action_ref text, parameters jsonb, secrets text, status text, status_reason text, trace text)
         on conflict (enforcement_id) do nothing`;
       const pending = await tx<{ id: number; trace: string }[]>`
         select id, trace from execution where enforcement_id = any(${[...enfId.values()]}::bigint[]) and status = 'requested'`;

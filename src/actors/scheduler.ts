@@ -17,6 +17,8 @@ interface Candidate {
   id: number;
   status: 'requested' | 'scheduled';
   parameters: Record<string, unknown>;
+  /** Encrypted secret parameters, passed on as they are: only the worker decrypts them. */
+  secrets: string | null;
   trace: string;
   attempt: number;
   timeout_ms: number | null;
@@ -44,6 +46,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
         attempt: c.attempt,
         action: { ref: c.action_ref, runtime, command: c.command, entryPoint: c.entry_point, packPath: c.pack_path },
         parameters: c.parameters,
+        secrets: c.secrets,
         timeoutMs: c.timeout_ms ?? c.action_timeout_ms ?? ctx.config.worker.defaultTimeoutMs,
       },
     };
@@ -52,7 +55,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
   async function handle(batch: Delivery<ExecutionRequested>[]): Promise<void> {
     const ids = [...new Set(batch.map((d) => d.message.payload.executionId))];
     const candidates = await sql<Candidate[]>`
-      select e.id, e.status, e.parameters, e.trace, e.attempt, e.timeout_ms, e.action_ref, e.waiting_since,
+      select e.id, e.status, e.parameters, e.secrets, e.trace, e.attempt, e.timeout_ms, e.action_ref, e.waiting_since,
              a.runtime, a.command, a.entry_point, a.pack_path, a.timeout_ms as action_timeout_ms
       from execution e join action a on a.ref = e.action_ref
       where e.id = any(${ids}::bigint[]) and e.status in ('requested', 'scheduled')`;

@@ -6,6 +6,8 @@ import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
 import { registerRuleCommands } from './commands/rules.ts';
 import { registerRuntimeCommands } from './commands/runtime.ts';
+import { registerRunCommand } from './commands/run.ts';
+import { registerWorkersCommand } from './commands/workers.ts';
 
 const program = new Command('attune').description('Attune for Node: event-driven automation on Redis Streams and PostgreSQL').showHelpAfterError();
 
@@ -14,6 +16,8 @@ registerAdminCommands(program);
 registerEventCommands(program);
 registerExecutionCommands(program);
 registerRuleCommands(program);
+registerRunCommand(program);
+registerWorkersCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -25,8 +25,8 @@ export function status(value: string): ExecutionStatus {
 }
 
 /** Opens Attune, runs `fn`, closes; errors become one clear line and exit code 1. */
-export async function withAttune(fn: (a: Attune) => Promise<void>, logLevel = 'warn'): Promise<void> {
-  const attune = await createAttune({ logLevel: (process.env.ATTUNE_LOG_LEVEL ?? logLevel) as 'warn' });
+export async function withAttune(fn: (a: Attune) => Promise<void>, logLevel = 'warn', options: { database?: false } = {}): Promise<void> {
+  const attune = await createAttune({ logLevel: (process.env.ATTUNE_LOG_LEVEL ?? logLevel) as 'warn', ...options });
   try {
     await fn(attune);
   } finally {

@@ -63,6 +63,10 @@ export function keyCatalog(namespace: string) {
     workers: `${namespace}:workers`,
     /** String set with NX by the worker that starts an execution: it is never started twice. */
     executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
+    /** String set by `cancel()`: a worker that finds it never starts the execution. */
+    executionCancel: (executionId: number) => `${namespace}:execution:${executionId}:cancel`,
+    /** String: the secret-parameter key generated for a namespace that configured none (dev). */
+    secretKey: `${namespace}:secret-key`,
     /** SCAN pattern of the per-runtime scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** SCAN pattern of every key in the namespace. */

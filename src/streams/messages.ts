@@ -45,6 +45,8 @@ export const executionScheduled = z.object({
     packPath: z.string().nullable(),
   }),
   parameters: jsonObject,
+  /** Secret parameters, still encrypted (`execution.secrets`): only the worker decrypts them. */
+  secrets: z.string().nullable().optional(),
   timeoutMs: z.number().int().positive(),
 });
 export type ExecutionScheduled = z.infer<typeof executionScheduled>;

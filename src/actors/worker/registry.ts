@@ -1,6 +1,6 @@
 /** The worker registry: a Redis hash of worker id → registration with its last heartbeat. */
 import type { AttuneContext } from '../../context.ts';
-import { workerRegistration, type WorkerRegistration } from '../../domain/worker-selection.ts';
+import { isLive, workerRegistration, type WorkerRegistration } from '../../domain/worker-selection.ts';
 
 export async function writeRegistration(ctx: AttuneContext, reg: WorkerRegistration): Promise<void> {
   await ctx.redis.hset(ctx.keys.workers, reg.id, JSON.stringify(reg));
@@ -41,4 +41,18 @@ export function cachedRegistry(ctx: AttuneContext, maxAgeMs: number) {
       at = 0;
     },
   };
+}
+
+export interface WorkerInfo extends WorkerRegistration {
+  live: boolean;
+  /** Milliseconds since the last heartbeat. */
+  silentMs: number;
+}
+
+/** Every registered worker with its liveness and load, live ones first. */
+export async function listWorkers(ctx: AttuneContext): Promise<WorkerInfo[]> {
+  const now = Date.now();
+  return (await readRegistrations(ctx))
+    .map((w) => ({ ...w, live: isLive(w, now, ctx.config.workerLiveMs), silentMs: Math.max(0, now - w.heartbeatAt) }))
+    .sort((a, b) => Number(b.live) - Number(a.live) || a.id.localeCompare(b.id));
 }

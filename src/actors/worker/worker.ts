@@ -10,16 +10,17 @@ import { randomBytes } from 'node:crypto';
 import type { AttuneContext, ActorHandle } from '../../context.ts';
 import { createActorConsumer } from '../../context.ts';
 import { isLive, type WorkerRegistration } from '../../domain/worker-selection.ts';
+import { decryptSecrets, maskDeep, secretKey, secretTexts, storable } from '../../actions/secrets.ts';
 import { toError } from '../../errors.ts';
 import { runAction } from '../../runtimes/run-action.ts';
 import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled, ExecutionStatusReport } from '../../streams/messages.ts';
+import { readControl } from './control.ts';
 import { readRegistrations, removeRegistration, writeRegistration } from './registry.ts';
 
 const VERSION = '0.1.0';
 const CLAIM_TTL_S = 7 * 24 * 3600;
-const KILL_GRACE_MS = 5000;
 
 export interface WorkerOptions {
   id?: string;
@@ -79,16 +80,22 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     await persist('running report', () => report({ executionId: m.executionId, status: 'running' }, trace));
     log.info({ executionId: m.executionId, action: m.action.ref, trace }, 'execution started');
     let outcome: RunOutcome;
+    let hide: string[] = [];
     try {
-      outcome = await runAction(m.action, m.parameters, ctxRun, { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: KILL_GRACE_MS }, {
-        signal: abort.signal,
-        handlers: ctx.handlers,
-        log,
-      });
+      let params = m.parameters;
+      if (m.secrets) {
+        // Secrets are decrypted here only, and masked again in everything reported.
+        const sealed = decryptSecrets(await secretKey(ctx), m.secrets);
+        params = { ...params, ...sealed.verbatim, ...sealed.secrets };
+        hide = secretTexts(sealed.secrets);
+      }
+      const limits = { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: cfg.killGraceMs };
+      outcome = await runAction(m.action, params, ctxRun, limits, { signal: abort.signal, handlers: ctx.handlers, log });
     } catch (err) {
       outcome = { status: 'failed', exitCode: null, stdout: '', stderr: '', result: {}, reason: `runtime error: ${toError(err).message}` };
     }
-    if (abort.signal.aborted && stopping) return; // shut down mid-run: left pending for another worker
+    if (abort.signal.aborted && abort.signal.reason === 'stop') return; // shut down mid-run: left pending for another worker
+    outcome = storable(maskDeep(outcome, hide)); // no secret, and no NUL (Postgres refuses it)
     await persist('outcome report', () =>
       report(
         {
@@ -109,14 +116,24 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
 
   async function handle(batch: Delivery<ExecutionScheduled>[]): Promise<void> {
     const pipe = ctx.redis.pipeline();
-    for (const d of batch) pipe.set(ctx.keys.executionClaim(d.message.payload.executionId), id, 'EX', CLAIM_TTL_S, 'NX');
-    const claims = (await pipe.exec()) ?? [];
+    for (const d of batch) {
+      pipe.set(ctx.keys.executionClaim(d.message.payload.executionId), id, 'EX', CLAIM_TTL_S, 'NX');
+      pipe.exists(ctx.keys.executionCancel(d.message.payload.executionId));
+    }
+    const replies = (await pipe.exec()) ?? [];
     const lost: Delivery<ExecutionScheduled>[] = [];
+    const canceled: Delivery<ExecutionScheduled>[] = [];
     batch.forEach((d, i) => {
-      const [err, res] = claims[i] ?? [new Error('no reply'), null];
+      const [err, res] = replies[2 * i] ?? [new Error('no reply'), null];
+      const [cancelErr, cancelMarked] = replies[2 * i + 1] ?? [new Error('no reply'), null];
       if (err) throw err;
+      if (cancelErr) throw cancelErr;
       if (res !== 'OK') {
         lost.push(d);
+        return;
+      }
+      if (cancelMarked === 1) {
+        canceled.push(d);
         return;
       }
       const abort = new AbortController();
@@ -129,6 +146,23 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       inflight.set(d.message.payload.executionId, { delivery: d, abort, done });
     });
     if (lost.length > 0) await handleAlreadyClaimed(lost);
+    if (canceled.length > 0) await skipCanceled(canceled);
+  }
+
+  /** Canceled while queued: never started; the report is harmless if the row says so already. */
+  async function skipCanceled(batch: Delivery<ExecutionScheduled>[]): Promise<void> {
+    for (const d of batch) {
+      await report({ executionId: d.message.payload.executionId, status: 'canceled', reason: 'canceled before it started' }, d.message.trace);
+      log.info({ executionId: d.message.payload.executionId, trace: d.message.trace }, 'execution canceled before it started');
+    }
+    await consumer.ack(batch);
+  }
+
+  function cancelRunning(executionId: number): void {
+    const run = inflight.get(executionId);
+    if (!run) return; // not here (finished, or never started: the cancel marker covers that)
+    log.info({ executionId, trace: run.delivery.message.trace }, 'canceling running execution');
+    run.abort.abort('cancel');
   }
 
   /** The execution was started before: by a live worker (a duplicate message) or by a lost one. */
@@ -157,7 +191,6 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     await Promise.all([...byStream].map(([key, ids]) => ctx.redis.xclaim(key, 'worker', id, 0, ...ids, 'JUSTID')));
   }
 
-  let stopping = false;
   const beat = () =>
     writeRegistration(ctx, registration()).catch((err: unknown) => log.warn({ err: toError(err).message }, 'heartbeat failed'));
   void beat();
@@ -192,12 +225,13 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       }
       if (inflight.size > 0) {
         log.warn({ running: [...inflight.keys()] }, 'drain deadline passed; stopping running actions, their entries stay pending');
-        for (const r of inflight.values()) r.abort.abort();
+        for (const r of inflight.values()) r.abort.abort('stop');
         await Promise.all([...inflight.values()].map((r) => r.done));
       }
     },
   });
   consumer.start();
+  const control = readControl(ctx, id, log, (m) => cancelRunning(m.executionId));
   log.info({ runtimes, concurrency }, 'worker started');
 
   return {
@@ -205,9 +239,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     id,
     state: () => consumer.state(),
     stop: async () => {
-      stopping = true;
       wake?.();
       await consumer.stop();
+      await control.stop();
       clearInterval(heartbeat);
       clearInterval(refresher);
       await removeRegistration(ctx, id).catch(() => {});

@@ -1,8 +1,9 @@
-/** `attune execution list|get`. */
+/** `attune execution list|get|cancel|rerun`. */
 import { Option, type Command } from 'commander';
 import type { ExecutionStatus } from '../../streams/messages.ts';
 import { positiveInt, status, withAttune } from '../shared.ts';
 import { table } from '../format.ts';
+import { printExecution } from './run.ts';
 
 export function registerExecutionCommands(program: Command): void {
   const execution = program.command('execution').description('executions');
@@ -37,5 +38,26 @@ export function registerExecutionCommands(program: Command): void {
           }
         }
       });
+    });
+  execution
+    .command('cancel <id>')
+    .description('cancel: a queued execution never starts; a running one gets SIGTERM, then SIGKILL')
+    .option('--json', 'print JSON')
+    .action(async (idText: string, o: { json?: boolean }) => {
+      const id = positiveInt(idText);
+      await withAttune(async (attune) => {
+        const e = await attune.executions.cancel(id);
+        if (o.json) console.log(JSON.stringify(e, null, 2));
+        else console.log(`execution ${id} ${e.status}`);
+      });
+    });
+  execution
+    .command('rerun <id>')
+    .description('run the same action with the same parameters again, linked to the original')
+    .option('--wait', 'wait for the end, print the execution, exit 1 unless it succeeded')
+    .option('--json', 'print JSON')
+    .action(async (idText: string, o: { wait?: boolean; json?: boolean }) => {
+      const id = positiveInt(idText);
+      await withAttune(async (attune) => printExecution(await attune.executions.rerun(id, { wait: o.wait }), o));
     });
 }

@@ -19,7 +19,7 @@ export function registerRuntimeCommands(program: Command): void {
         const started = await attune.start({ actors: o.actors ?? actorNames, bestEffort: o.actors ? [] : ['webhook'], runtimes: o.runtimes, concurrency: o.concurrency });
         attune.log.info({ actors: started.map((a) => a.name), namespace: attune.config.namespace }, 'attune is up');
         await untilSignal(attune);
-      }, 'info');
+      }, 'info', o.actors?.every((a) => a === 'worker') && !o.migrate ? { database: false } : {});
     });
 
   program

@@ -1,0 +1,41 @@
+/** `attune run <actionRef> [name=value …] [--timeout <seconds>] [--wait] [--json]` (StackStorm's `st2 run`). */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseAssignments } from '../../actions/cli-values.ts';
+import { executionsService } from '../../executions-service.ts';
+import type { ExecutionRow } from '../../db/executions-repo.ts';
+import { withAttune } from '../shared.ts';
+import { executionLine } from '../format.ts';
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got "${value}"`);
+  return Math.max(1, Math.round(n * 1000));
+}
+
+/** Prints an execution; with `--wait`, the exit code is 1 unless it succeeded. */
+export function printExecution(e: ExecutionRow, o: { json?: boolean; wait?: boolean }): void {
+  if (o.json) console.log(JSON.stringify(e, null, 2));
+  else if (o.wait) {
+    console.log(executionLine(e));
+    const stderr = typeof e.result?.stderr === 'string' ? e.result.stderr.trim() : '';
+    if (e.status !== 'succeeded' && stderr) console.log(stderr);
+  } else console.log(`execution ${e.id} ${e.action_ref} ${e.status} (trace ${e.trace})`);
+  if (o.wait && e.status !== 'succeeded') process.exitCode = 1;
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run <actionRef> [params...]')
+    .description('run an action now, without a rule; values are parsed by the parameter types')
+    .addOption(new Option('--timeout <seconds>', "overrides the action's timeout for this execution").argParser(seconds))
+    .option('--wait', 'wait for the end, print the execution, exit 1 unless it succeeded')
+    .option('--json', 'print JSON')
+    .action(async (actionRef: string, params: string[], o: { timeout?: number; wait?: boolean; json?: boolean }) => {
+      await withAttune(async (attune) => {
+        const action = await executionsService(attune.context, attune.sql).describeAction(actionRef);
+        const values = parseAssignments(action.parameters, params);
+        const e = await attune.run(actionRef, values, { timeoutMs: o.timeout, wait: o.wait });
+        printExecution(e, o);
+      });
+    });
+}
