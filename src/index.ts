@@ -7,3 +7,6 @@ export type { ExecutionStatus } from './streams/messages.ts';
 export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
 export type { StreamStats } from './streams/stats.ts';
 export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError } from './errors.ts';
+export type { RulesApi, RuleInput, TestOptions as RuleTestOptions } from './rules/rules-api.ts';
+export type { RuleRecord, RuleListOptions } from './db/rules-repo.ts';
+export type { DryRunResult, DryRunMatch } from './rules/dry-run.ts';
