@@ -9,3 +9,6 @@ export type { StreamStats } from './streams/stats.ts';
 export type { RunOptions } from './executions-service.ts';
 export type { WorkerInfo } from './actors/worker/registry.ts';
 export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError } from './errors.ts';
+export type { RulesApi, RuleInput, TestOptions as RuleTestOptions } from './rules/rules-api.ts';
+export type { RuleRecord, RuleListOptions } from './db/rules-repo.ts';
+export type { DryRunResult, DryRunMatch } from './rules/dry-run.ts';

@@ -55,8 +55,8 @@ export function createTimerRunner(ctx: AttuneContext, sql: Sql, log: Logger): Ti
     armed.set(inst.id, { key, timer });
   }
 
-  /** Publishes one tick, retrying until it lands or `giveUpAt`; then records it as the last tick. */
-  async function fire(inst: TimerInstance, tick: number, giveUpAt: number, catchUp = false): Promise<void> {
+  /** Publishes one tick, retrying until it lands or `giveUpAt`; then records it as the last tick (unless told not to). */
+  async function fire(inst: TimerInstance, tick: number, giveUpAt: number, catchUp = false, record = true): Promise<boolean> {
     const at = new Date(tick).toISOString();
     const message = {
       eventId: newId(),
@@ -66,25 +66,32 @@ export function createTimerRunner(ctx: AttuneContext, sql: Sql, log: Logger): Ti
       dedupeKey: tickDedupeKey(inst.id, tick),
       occurredAt: at,
     };
-    for (let attempt = 1; !stopped; attempt++) {
+    let published = false;
+    for (let attempt = 1; !stopped && !published; attempt++) {
       try {
         await ctx.publisher.publish(ctx.catalog.eventCreated, message);
+        published = true;
         log.debug({ triggerInstanceId: inst.id, tick: at, eventId: message.eventId, catchUp }, 'timer fired');
-        break;
       } catch (err) {
         if (Date.now() + backoffMs(attempt) > giveUpAt) {
           log.error({ err: toError(err).message, triggerInstanceId: inst.id, tick: at }, 'timer tick lost: could not publish before the next tick');
-          return;
+          return false;
         }
         await new Promise((r) => setTimeout(r, backoffMs(attempt)));
       }
     }
+    if (!published) return false;
+    if (record) await recordTick(inst.id, at);
+    return true;
+  }
+
+  async function recordTick(id: number, at: string): Promise<void> {
     try {
       await sql`
-        insert into timer_tick (trigger_instance_id, last_tick) values (${inst.id}, ${at})
+        insert into timer_tick (trigger_instance_id, last_tick) values (${id}, ${at})
         on conflict (trigger_instance_id) do update set last_tick = greatest(timer_tick.last_tick, excluded.last_tick), updated_at = now()`;
     } catch (err) {
-      log.warn({ err: toError(err).message, triggerInstanceId: inst.id, tick: at }, 'could not record the last timer tick');
+      log.warn({ err: toError(err).message, triggerInstanceId: id, tick: at }, 'could not record the last timer tick');
     }
   }
 
@@ -93,7 +100,10 @@ export function createTimerRunner(ctx: AttuneContext, sql: Sql, log: Logger): Ti
     const ticks = missedTicks(schedule, since, now);
     if (ticks.length === 0) return;
     log.info({ triggerInstanceId: inst.id, policy: schedule.catchUp, ticks: ticks.length }, 'catching up missed timer ticks');
-    for (const tick of ticks) await fire(inst, tick, Date.now() + 10_000, true);
+    // publish them all in order first, then record the latest once
+    let last: number | null = null;
+    for (const tick of ticks) if (await fire(inst, tick, Date.now() + 10_000, true, false)) last = tick;
+    if (last !== null) await recordTick(inst.id, new Date(last).toISOString());
   }
 
   return {

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ValidationError, toError } from '../../errors.ts';
 import { parseRule } from '../../rules/rules-api.ts';
 import type { DryRunResult } from '../../rules/dry-run.ts';
+import type { RuleRecord } from '../../db/rules-repo.ts';
 import { table } from '../format.ts';
 import { positiveInt, withAttune } from '../shared.ts';
 
@@ -32,6 +33,13 @@ async function readRuleFile(file: string) {
     throw new ValidationError(`${file}: ${toError(err).message}`);
   }
   return parseRule(doc, file);
+}
+
+/** Webhook tokens and secrets are not printed. */
+function redacted(r: RuleRecord): RuleRecord {
+  const p = { ...r.trigger_parameters };
+  for (const k of ['token', 'secret']) if (k in p) p[k] = '***';
+  return { ...r, trigger_parameters: p };
 }
 
 function printDryRun(r: DryRunResult): void {
@@ -66,7 +74,7 @@ export function registerRuleCommands(program: Command): void {
     .action(async (o: { pack?: string; json?: boolean }) => {
       await withAttune(async (a) => {
         const rows = await a.rules.list({ pack: o.pack });
-        console.log(o.json ? JSON.stringify(rows, null, 2) : table(rows as unknown as Record<string, unknown>[], ['ref', 'enabled', 'trigger_ref', 'action_ref']));
+        console.log(o.json ? JSON.stringify(rows.map(redacted), null, 2) : table(rows as unknown as Record<string, unknown>[], ['ref', 'enabled', 'trigger_ref', 'action_ref']));
       });
     });
   rule
@@ -75,7 +83,7 @@ export function registerRuleCommands(program: Command): void {
       await withAttune(async (a) => {
         const r = await a.rules.get(ref);
         if (!r) throw new ValidationError(`no rule "${ref}"`);
-        console.log(JSON.stringify(r, null, 2));
+        console.log(JSON.stringify(redacted(r), null, 2));
       });
     });
   for (const [verb, done] of [['enable', 'enabled'], ['disable', 'disabled'], ['delete', 'deleted']] as const) {
