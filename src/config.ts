@@ -53,6 +53,13 @@ export const optionsSchema = z.object({
       sweepEveryMs: z.number().int().min(50).default(1000),
     })
     .prefault({}),
+  /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */
+  reconciler: z
+    .object({
+      staleMs: z.number().int().min(100).default(300_000),
+      everyMs: z.number().int().min(50).default(30_000),
+    })
+    .prefault({}),
 });
 
 export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
@@ -69,6 +76,8 @@ export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'dat
   namespace: string;
   logLevel: string;
   hostname: string;
+  /** Test hook (`ATTUNE_CRASH_AT`): the named crash point SIGKILLs this process (src/crash-point.ts). */
+  crashAt: string | null;
 };
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -106,5 +115,6 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     namespace: namespace ?? envNamespace ?? 'attune',
     logLevel: logLevel ?? env.ATTUNE_LOG_LEVEL ?? 'info',
     hostname: os.hostname(),
+    crashAt: env.ATTUNE_CRASH_AT ?? null,
   };
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { toError } from '../errors.ts';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerDlqCommands } from './commands/dlq.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
 import { registerRuntimeCommands } from './commands/runtime.ts';
@@ -12,6 +13,7 @@ registerRuntimeCommands(program);
 registerAdminCommands(program);
 registerEventCommands(program);
 registerExecutionCommands(program);
+registerDlqCommands(program);
 
 try {
   await program.parseAsync(process.argv);

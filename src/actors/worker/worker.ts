@@ -16,6 +16,7 @@ import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled, ExecutionStatusReport } from '../../streams/messages.ts';
 import { readRegistrations, removeRegistration, writeRegistration } from './registry.ts';
+import { crashPoint } from '../../crash-point.ts';
 
 const VERSION = '0.1.0';
 const CLAIM_TTL_S = 7 * 24 * 3600;
@@ -76,6 +77,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     const m = d.message.payload;
     const trace = d.message.trace;
     const ctxRun = { executionId: m.executionId, actionRef: m.action.ref, trace, attempt: m.attempt };
+    crashPoint(ctx.config, 'worker.after-claim');
     await persist('running report', () => report({ executionId: m.executionId, status: 'running' }, trace));
     log.info({ executionId: m.executionId, action: m.action.ref, trace }, 'execution started');
     let outcome: RunOutcome;
@@ -103,6 +105,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
         trace,
       ),
     );
+    crashPoint(ctx.config, 'worker.before-ack');
     await persist('ack', () => consumer.ack([d]));
     log.info({ executionId: m.executionId, action: m.action.ref, status: outcome.status, trace }, `execution ${outcome.status}`);
   }
