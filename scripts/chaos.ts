@@ -70,7 +70,7 @@ try {
     consumer: { claimIdleMs: 3000, claimEveryMs: 500, blockMs: 1000 },
     workerLiveMs: 2000,
     worker: { heartbeatMs: 300, concurrency: 32 },
-    reconciler: { staleMs: 10_000, everyMs: 2000 },
+    reconciler: { staleMs: 20_000, everyMs: 2000 },
   };
   const a = await createAttune({ ...base, logLevel: 'error' });
   attune = a;
@@ -160,7 +160,12 @@ try {
     'processes exited on their own': crashes,
     'elapsed': `${Math.round((Date.now() - started) / 1000)} s`,
   })}\n`);
-  if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0) process.exitCode = 1;
+  if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0) {
+    process.exitCode = 1;
+    const stuck = await a.sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;
+    console.log(`unfinished (first 10): ${JSON.stringify(stuck)}`);
+    console.log(`streams: ${JSON.stringify((await a.streams()).map((s) => ({ stream: s.stream, length: s.length, groups: s.groups })))}`);
+  }
 } catch (err) {
   console.error(`chaos: ${toError(err).stack}`);
   process.exitCode = 1;
