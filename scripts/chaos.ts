@@ -70,7 +70,7 @@ try {
     consumer: { claimIdleMs: 3000, claimEveryMs: 500, blockMs: 1000 },
     workerLiveMs: 2000,
     worker: { heartbeatMs: 300, concurrency: 32 },
-    reconciler: { staleMs: 20_000, everyMs: 2000 },
+    reconciler: { staleMs: 60_000, everyMs: 2000 },
   };
   const a = await createAttune({ ...base, logLevel: 'error' });
   attune = a;
