@@ -13,6 +13,8 @@ export interface ChaosReport {
   duplicates: { events: number; enforcements: number; executions: number; runs: number };
   missing: { events: number; enforcements: number; executions: number; unfinished: number };
   dead: number;
+  /** Dead letters by origin stream type and reason (numbers stripped). */
+  deadReasons: Record<string, number>;
   pending: number;
 }
 
@@ -43,9 +45,19 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
     actionRuns: marks.length,
     duplicates: { events: 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - new Set(marks).size },
     missing: { events: emitted.length - stored, enforcements: c?.no_enf ?? 0, executions: c?.no_exe ?? 0, unfinished: c?.unfinished ?? 0 },
-    dead: (await listDead(attune.context)).length,
+    ...(await deadSummary(attune)),
     pending,
   };
+}
+
+async function deadSummary(attune: Attune): Promise<{ dead: number; deadReasons: Record<string, number> }> {
+  const dead = await listDead(attune.context);
+  const deadReasons: Record<string, number> = {};
+  for (const d of dead) {
+    const key = `${d.originType}: ${d.error.replace(/\d+/g, 'N').slice(0, 100)}`;
+    deadReasons[key] = (deadReasons[key] ?? 0) + 1;
+  }
+  return { dead: dead.length, deadReasons };
 }
 
 export function totalMissing(r: ChaosReport): number {
@@ -66,6 +78,7 @@ export function formatReport(r: ChaosReport, faults: Record<string, string | num
     ['duplicates', `${totalDuplicates(r)} (events ${r.duplicates.events}, enforcements ${r.duplicates.enforcements}, executions ${r.duplicates.executions}, runs ${r.duplicates.runs})`],
     ['missing', `${totalMissing(r)} (events ${r.missing.events}, enforcements ${r.missing.enforcements}, executions ${r.missing.executions}, unfinished ${r.missing.unfinished})`],
     ['dead letters', r.dead],
+    ...Object.entries(r.deadReasons).map(([k, n]): [string, number] => [`  ${k}`, n]),
     ['pending + lag', r.pending],
     ...Object.entries(faults),
   ];
