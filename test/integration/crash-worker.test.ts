@@ -7,12 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
 import { disposeAttune, eventually, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
-import { allFinished, crashPackDir, fastOptions, runs, tempFile } from '../fixtures/crash-harness.ts';
+import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
 
 let attune: Attune;
 const procs: ActorProcess[] = [];
 beforeEach(async () => {
-  attune = await testAttune('crashworker');
+  attune = await testAttune('crashworker', fastTuning);
   await attune.packs.load(crashPackDir);
   await attune.start({ actors: ['enforcer', 'scheduler', 'manager'] });
 });
