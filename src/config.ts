@@ -68,6 +68,13 @@ export const optionsSchema = z.object({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
+  /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */
+  reconciler: z
+    .object({
+      staleMs: z.number().int().min(100).default(300_000),
+      everyMs: z.number().int().min(50).default(30_000),
+    })
+    .prefault({}),
 });
 
 export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
@@ -88,6 +95,8 @@ export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'dat
   namespace: string;
   logLevel: string;
   hostname: string;
+  /** Test hook (`ATTUNE_CRASH_AT`): the named crash point SIGKILLs this process (src/crash-point.ts). */
+  crashAt: string | null;
 };
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -136,5 +145,6 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
       host: webhook.host ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
       bodyLimitBytes: webhook.bodyLimitBytes,
     },
+    crashAt: env.ATTUNE_CRASH_AT ?? null,
   };
 }

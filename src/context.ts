@@ -56,5 +56,6 @@ export function createActorConsumer<T>(ctx: AttuneContext, options: ActorConsume
     catalog: ctx.catalog,
     settings: ctx.config.consumer,
     deadMaxLen: ctx.config.streamMaxLen,
+    crashAt: ctx.config.crashAt,
   });
 }

@@ -11,6 +11,7 @@ import { protectSecrets } from '../actions/secrets.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { EventCreated } from '../streams/messages.ts';
+import { crashPoint } from '../crash-point.ts';
 
 export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHandle {
   const sql = requireSql(ctx, 'the enforcer');
@@ -84,8 +85,10 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
         on conflict (enforcement_id) do nothing`;
       const pending = await tx<{ id: number; trace: string }[]>`
         select id, trace from execution where enforcement_id = any(${[...enfId.values()]}::bigint[]) and status = 'requested'`;
+      crashPoint(ctx.config, 'enforcer.before-commit');
       return [...pending];
     });
+    crashPoint(ctx.config, 'enforcer.after-commit');
     await ctx.publisher.publishMany(
       requested.map((e) => ({ def: ctx.catalog.executionRequested, payload: { executionId: e.id }, trace: e.trace })),
     );

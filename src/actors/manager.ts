@@ -8,6 +8,8 @@ import { createActorConsumer, requireSql } from '../context.ts';
 import { allowedFrom, isTerminal } from '../domain/execution-lifecycle.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { ExecutionStatusReport } from '../streams/messages.ts';
+import { crashPoint } from '../crash-point.ts';
+import { startReconciler } from './reconciler.ts';
 
 interface Update {
   id: number;
@@ -22,13 +24,17 @@ interface Update {
   reason: string | null;
 }
 
-/** Folds the reports of a batch into one update per execution: the last terminal report wins over `running`. */
+/**
+ * Folds the reports of a batch into one update per execution: a terminal report wins over
+ * `running`, and the first terminal report wins over later ones (terminal states never change:
+ * an `abandoned` sent after a `succeeded` by a worker that claimed a dead worker's entry loses).
+ */
 export function foldReports(reports: readonly ExecutionStatusReport[]): Update[] {
   const byId = new Map<number, Update>();
   for (const r of reports) {
     const prev = byId.get(r.executionId);
     const terminal = isTerminal(r.status);
-    if (prev && isTerminal(prev.status) && !terminal) continue;
+    if (prev && isTerminal(prev.status)) continue;
     byId.set(r.executionId, {
       id: r.executionId,
       status: r.status,
@@ -75,6 +81,7 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
           returning e.id, e.status, e.trace`;
         out.push(...res);
       }
+      crashPoint(ctx.config, 'manager.before-commit');
       return out;
     });
     for (const a of applied) {
@@ -92,5 +99,13 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
     handle,
   });
   consumer.start();
-  return { name: 'manager', stop: () => consumer.stop(), state: () => consumer.state() };
+  const reconciler = startReconciler(ctx, sql, log);
+  return {
+    name: 'manager',
+    state: () => consumer.state(),
+    stop: async () => {
+      await reconciler.stop();
+      await consumer.stop();
+    },
+  };
 }

@@ -12,6 +12,7 @@ import type { Outgoing } from '../streams/publisher.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { ExecutionRequested } from '../streams/messages.ts';
 import { cachedRegistry } from './worker/registry.ts';
+import { crashPoint } from '../crash-point.ts';
 
 interface Candidate {
   id: number;
@@ -82,7 +83,9 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
         await tx`update execution set status_reason = ${reason}, waiting_since = coalesce(waiting_since, now()), updated_at = now()
           where id = any(${wids}::bigint[]) and status = 'requested'`;
       }
+      crashPoint(ctx.config, 'scheduler.before-commit');
     });
+    crashPoint(ctx.config, 'scheduler.after-commit');
     for (const [reason, wids] of waiting) log.info({ executions: wids, reason }, 'executions waiting for a worker');
     await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime)));
   }

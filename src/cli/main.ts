@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { toError } from '../errors.ts';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerDlqCommands } from './commands/dlq.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
 import { registerRuleCommands } from './commands/rules.ts';
@@ -18,6 +19,7 @@ registerExecutionCommands(program);
 registerRuleCommands(program);
 registerRunCommand(program);
 registerWorkersCommand(program);
+registerDlqCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,6 +15,7 @@ import { decode, fieldsToObject, newId, type Envelope } from './codec.ts';
 import { createConsumerMachine } from './consumer-machine.ts';
 import type { AttuneRedis } from './redis.ts';
 import { isTransient, toError } from '../errors.ts';
+import { crashPoint } from '../crash-point.ts';
 
 export interface Delivery<T = unknown> {
   def: StreamDef;
@@ -53,6 +54,8 @@ export interface ConsumerOptions<T> {
   waitForCapacity?: (ms: number) => Promise<void>;
   /** Waits for manually acked work in flight at stop. */
   drain?: () => Promise<void>;
+  /** Test hook: `<name>.before-ack` SIGKILLs the process after handling, before the ack. */
+  crashAt?: string | null;
 }
 
 type RawEntry = [id: string, fields: string[] | null];
@@ -320,7 +323,9 @@ export class StreamConsumer<T = unknown> {
       await this.handleOneByOne(batch, toError(err));
       return;
     }
-    if (this.o.ackMode !== 'manual') await this.ack(batch);
+    if (this.o.ackMode === 'manual') return;
+    crashPoint({ crashAt: this.o.crashAt ?? null }, `${this.o.name}.before-ack`);
+    await this.ack(batch);
   }
 
   /** A batch failed for a reason of its own: find the culprit(s), ack the rest. */

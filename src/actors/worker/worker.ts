@@ -18,6 +18,7 @@ import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled, ExecutionStatusReport } from '../../streams/messages.ts';
 import { readControl } from './control.ts';
 import { readRegistrations, removeRegistration, writeRegistration } from './registry.ts';
+import { crashPoint } from '../../crash-point.ts';
 
 const VERSION = '0.1.0';
 const CLAIM_TTL_S = 7 * 24 * 3600;
@@ -27,6 +28,8 @@ export interface WorkerOptions {
   runtimes?: string[];
   concurrency?: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function newWorkerId(hostname: string): string {
   return `${hostname.replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -41,6 +44,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const streams = runtimes.map((r) => ctx.catalog.executionScheduled(r));
   const inflight = new Map<number, { delivery: Delivery<ExecutionScheduled>; abort: AbortController; done: Promise<void> }>();
   const startedAt = Date.now();
+  const confirming = new Map<string, Promise<void>>();
+  const refreshEveryMs = Math.max(100, Math.floor(ctx.config.consumer.claimIdleMs / 3));
+  const stopping = false;
   let wake: (() => void) | null = null;
 
   const registration = (): WorkerRegistration => ({
@@ -77,6 +83,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     const m = d.message.payload;
     const trace = d.message.trace;
     const ctxRun = { executionId: m.executionId, actionRef: m.action.ref, trace, attempt: m.attempt };
+    crashPoint(ctx.config, 'worker.after-claim');
     await persist('running report', () => report({ executionId: m.executionId, status: 'running' }, trace));
     log.info({ executionId: m.executionId, action: m.action.ref, trace }, 'execution started');
     let outcome: RunOutcome;
@@ -110,6 +117,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
         trace,
       ),
     );
+    crashPoint(ctx.config, 'worker.before-ack');
     await persist('ack', () => consumer.ack([d]));
     log.info({ executionId: m.executionId, action: m.action.ref, status: outcome.status, trace }, `execution ${outcome.status}`);
   }
@@ -170,18 +178,48 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     const owners = await ctx.redis.mget(...batch.map((d) => ctx.keys.executionClaim(d.message.payload.executionId)));
     const workers = await readRegistrations(ctx);
     const now = Date.now();
+    const duplicates: Delivery<ExecutionScheduled>[] = [];
     for (const [i, d] of batch.entries()) {
-      const owner = owners[i];
+      const owner = owners[i] ?? null;
       const alive = workers.some((w) => w.id === owner && isLive(w, now, ctx.config.workerLiveMs));
       // Our own claim without a run in hand means a previous life of this worker id ran it.
-      const lostRun = owner === id ? !inflight.has(d.message.payload.executionId) : owner !== null && !alive;
-      if (lostRun) {
-        const reason = `worker ${owner} was lost while running this execution; not run again`;
-        await report({ executionId: d.message.payload.executionId, status: 'abandoned', reason }, d.message.trace);
-        log.warn({ executionId: d.message.payload.executionId, owner, trace: d.message.trace }, 'execution abandoned');
+      if (owner === id && !inflight.has(d.message.payload.executionId)) await abandon(d, owner);
+      else if (owner === null || owner === id || alive) duplicates.push(d);
+      else if (!confirming.has(d.entryId)) {
+        confirming.set(d.entryId, confirmLost(d, owner).catch((err: unknown) => log.warn({ err: toError(err).message, entryId: d.entryId }, 'checking a lost worker failed; entry left pending')).finally(() => confirming.delete(d.entryId)));
       }
     }
-    await consumer.ack(batch);
+    await consumer.ack(duplicates);
+  }
+
+  async function abandon(d: Delivery<ExecutionScheduled>, owner: string): Promise<void> {
+    const reason = `worker ${owner} was lost while running this execution; not run again`;
+    await report({ executionId: d.message.payload.executionId, status: 'abandoned', reason }, d.message.trace);
+    log.warn({ executionId: d.message.payload.executionId, owner, trace: d.message.trace }, 'execution abandoned');
+    await consumer.ack([d]);
+  }
+
+  /**
+   * The owner's heartbeat is stale: it died, or it only lost touch with Redis for a moment (a Redis
+   * restart stalls every heartbeat and refresh at once). Watch for a fresh heartbeat for one liveness
+   * period before declaring the run lost; a live owner takes its entry back with its next refresh.
+   */
+  async function confirmLost(d: Delivery<ExecutionScheduled>, owner: string): Promise<void> {
+    const since = Date.now();
+    const deadline = since + ctx.config.workerLiveMs + 2 * cfg.heartbeatMs;
+    while (Date.now() < deadline) {
+      await sleep(cfg.heartbeatMs);
+      if (stopping) return; // left pending for others
+      const back = (await readRegistrations(ctx)).find((w) => w.id === owner && w.heartbeatAt > since);
+      if (back) {
+        await sleep(refreshEveryMs + cfg.heartbeatMs);
+        const [row] = (await ctx.redis.xpending(d.def.key, 'worker', d.entryId, d.entryId, 1)) as [string, string][];
+        if (row?.[1] === id) await consumer.ack([d]); // a copy its owner does not hold
+        log.info({ executionId: d.message.payload.executionId, owner }, 'owner of a claimed execution is alive; left to it');
+        return;
+      }
+    }
+    await abandon(d, owner);
   }
 
   /** Keeps the entries of running actions fresh, so that no other worker claims them. */
@@ -197,7 +235,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const heartbeat = setInterval(() => void beat(), cfg.heartbeatMs);
   const refresher = setInterval(
     () => void refresh().catch((err: unknown) => log.warn({ err: toError(err).message }, 'refreshing running entries failed')),
-    Math.max(100, Math.floor(ctx.config.consumer.claimIdleMs / 3)),
+    refreshEveryMs,
   );
 
   const consumer = createActorConsumer<ExecutionScheduled>(ctx, {
@@ -219,6 +257,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
         };
       }),
     drain: async () => {
+      await Promise.all(confirming.values());
       const deadline = Date.now() + cfg.drainTimeoutMs;
       while (inflight.size > 0 && Date.now() < deadline) {
         await Promise.race([Promise.all([...inflight.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);

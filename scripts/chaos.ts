@@ -1,0 +1,176 @@
+/**
+ * Chaos: `npm run chaos -- --events N --seconds S`.
+ * Runs the actors as separate processes (2 enforcers, 2 schedulers, 2 workers, 1 manager), emits N
+ * events over S seconds to a rule with a fast action, SIGKILLs a random actor process every few
+ * seconds and restarts it, restarts Redis and PostgreSQL once each, waits for quiescence, and
+ * prints a table. Exits non-zero on any missing or duplicated row (or action run).
+ *
+ * By default Redis (AOF on) and PostgreSQL are private instances started here, so restarting them
+ * harms nobody. With --redis-url/--database-url it uses those, and restarts them only when
+ * --restart-services is given AND they are private (it never restarts a shared service).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createAttune, type Attune } from '../src/index.ts';
+import { toError } from '../src/errors.ts';
+import { Fleet } from './chaos/fleet.ts';
+import { formatReport, measure, totalDuplicates, totalMissing, type ChaosReport } from './chaos/report.ts';
+import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './chaos/services.ts';
+
+const packDir = fileURLToPath(new URL('./chaos/pack', import.meta.url));
+
+const argsSchema = z.object({
+  events: z.coerce.number().int().min(1).default(2000),
+  seconds: z.coerce.number().positive().default(60),
+  'kill-every': z.coerce.number().positive().default(3),
+  settle: z.coerce.number().positive().default(180),
+  'no-service-restarts': z.boolean().default(false),
+  quiet: z.boolean().default(false),
+});
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    seconds: { type: 'string' },
+    'kill-every': { type: 'string' },
+    settle: { type: 'string' },
+    'no-service-restarts': { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  },
+});
+const parsed = argsSchema.safeParse(values);
+if (!parsed.success) {
+  console.error(`chaos: ${z.prettifyError(parsed.error)}`);
+  process.exit(2);
+}
+const args = parsed.data;
+const say = (msg: string) => args.quiet || console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let redis: PrivateRedis | null = null;
+let pg: PrivatePostgres | null = null;
+let attune: Attune | null = null;
+let fleet: Fleet | null = null;
+let report: ChaosReport | null = null;
+
+try {
+  say('starting private Redis (AOF on) and PostgreSQL');
+  [redis, pg] = await Promise.all([startPrivateRedis(), startPrivatePostgres()]);
+  const tag = randomBytes(3).toString('hex');
+  const base = {
+    redis: redis.url,
+    database: pg.url,
+    namespace: `chaos-${tag}`,
+    schema: `chaos_${tag}`,
+    consumer: { claimIdleMs: 3000, claimEveryMs: 500, blockMs: 1000 },
+    workerLiveMs: 2000,
+    worker: { heartbeatMs: 300, concurrency: 32 },
+    reconciler: { staleMs: 60_000, everyMs: 2000 },
+  };
+  const a = await createAttune({ ...base, logLevel: 'error' });
+  attune = a;
+  await a.migrate();
+  await a.packs.load(packDir);
+  const marks = path.join(mkdtempSync(path.join(os.tmpdir(), 'attune-chaos-')), 'runs.txt');
+
+  fleet = new Fleet(['enforcer', 'enforcer', 'scheduler', 'scheduler', 'worker', 'worker', 'manager'], base);
+  fleet.startAll();
+  say(`actors started (${fleet.members.length} processes); emitting ${args.events} events over ${args.seconds} s`);
+
+  const emitted: string[] = [];
+  const started = Date.now();
+  const durationMs = args.seconds * 1000;
+  const emitting = (async () => {
+    for (let i = 0; i < args.events; i++) {
+      const due = started + (durationMs * i) / args.events;
+      if (due > Date.now()) await sleep(due - Date.now());
+      for (let attempt = 1; ; attempt++) {
+        try {
+          // A retry after a lost reply may publish the event twice: the dedupe key stores it once.
+          await a.emit('crashtest.go', { file: marks, seconds: 0, n: i }, { dedupeKey: `chaos:${i}` });
+          emitted.push(`chaos:${i}`);
+          break;
+        } catch (err) {
+          if (attempt % 10 === 1) say(`emit ${i} failed (${toError(err).message}); retrying`);
+          await sleep(200);
+        }
+      }
+    }
+  })();
+
+  const faults = { kills: 0, redisRestarts: 0, postgresRestarts: 0 };
+  const killing = (async () => {
+    let redisDone = args['no-service-restarts'];
+    let pgDone = args['no-service-restarts'];
+    while (Date.now() - started < durationMs) {
+      await sleep(args['kill-every'] * 1000);
+      const elapsed = Date.now() - started;
+      if (!redisDone && elapsed > durationMs / 3) {
+        say('restarting Redis');
+        await redis.restart(1000);
+        redisDone = true;
+        faults.redisRestarts++;
+        continue;
+      }
+      if (!pgDone && elapsed > (2 * durationMs) / 3) {
+        say('restarting PostgreSQL');
+        await pg.restart(1000);
+        pgDone = true;
+        faults.postgresRestarts++;
+        continue;
+      }
+      const m = await fleet.killRandom(500);
+      if (m) {
+        faults.kills++;
+        say(`SIGKILLed ${m.name}; restarted`);
+      }
+    }
+  })();
+  await Promise.all([emitting, killing]);
+  say(`emission done (${args.events} events); waiting for quiescence`);
+
+  const deadline = Date.now() + args.settle * 1000;
+  let stableSince = 0;
+  for (;;) {
+    fleet.revive();
+    report = await measure(a, emitted, marks).catch(() => null);
+    const quiet = report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === args.events && report.executions >= args.events;
+    if (quiet) {
+      stableSince ||= Date.now();
+      if (Date.now() - stableSince > 3000) break;
+    } else stableSince = 0;
+    if (Date.now() > deadline) {
+      say('quiescence not reached before the deadline');
+      break;
+    }
+    await sleep(1000);
+  }
+  report = await measure(a, emitted, marks);
+  const kills = fleet.members.map((m) => `${m.name} ${m.kills}`).join(', ');
+  const crashes = fleet.members.reduce((n, m) => n + m.crashes, 0);
+  console.log(`\n${formatReport(report, {
+    'actor SIGKILLs': `${faults.kills} (${kills})`,
+    'Redis restarts': faults.redisRestarts,
+    'Postgres restarts': faults.postgresRestarts,
+    'processes exited on their own': crashes,
+    'elapsed': `${Math.round((Date.now() - started) / 1000)} s`,
+  })}\n`);
+  if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0) {
+    process.exitCode = 1;
+    const stuck = await a.sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;
+    console.log(`unfinished (first 10): ${JSON.stringify(stuck)}`);
+    console.log(`streams: ${JSON.stringify((await a.streams()).map((s) => ({ stream: s.stream, length: s.length, groups: s.groups })))}`);
+  }
+} catch (err) {
+  console.error(`chaos: ${toError(err).stack}`);
+  process.exitCode = 1;
+} finally {
+  await fleet?.stopAll();
+  await attune?.stop().catch(() => {});
+  await Promise.all([redis?.stop(), pg?.stop()]);
+}

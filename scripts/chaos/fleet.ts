@@ -1,0 +1,81 @@
+/** The actor processes of a chaos run: each actor in its own child process, killable and restartable. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const runner = fileURLToPath(new URL('./run-actors.ts', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Member {
+  name: string;
+  actors: string;
+  proc: ChildProcess | null;
+  starts: number;
+  kills: number;
+  /** Unexpected exits (not killed by us): a process that exits on its own is a defect. */
+  crashes: number;
+}
+
+export class Fleet {
+  readonly members: Member[];
+  private readonly env: NodeJS.ProcessEnv;
+  private stopping = false;
+
+  constructor(layout: readonly string[], options: Record<string, unknown>) {
+    this.members = layout.map((actors, i) => ({ name: `${actors}#${i}`, actors, proc: null, starts: 0, kills: 0, crashes: 0 }));
+    this.env = { ...process.env, ATTUNE_TEST_OPTIONS: JSON.stringify(options) };
+  }
+
+  start(m: Member): void {
+    const proc = spawn(process.execPath, ['--import', 'tsx', runner, m.actors], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+    proc.once('exit', (code, signal) => {
+      if (m.proc === proc) m.proc = null;
+      if (signal !== 'SIGKILL' && !this.stopping) {
+        m.crashes++;
+        process.stderr.write(`chaos: ${m.name} exited on its own (${code ?? signal}):\n${err}\n`);
+      }
+    });
+    m.proc = proc;
+    m.starts++;
+  }
+
+  startAll(): void {
+    for (const m of this.members) this.start(m);
+  }
+
+  /** SIGKILLs a random member; it is started again after `restartAfterMs`. */
+  async killRandom(restartAfterMs: number, random: () => number = Math.random): Promise<Member | null> {
+    const alive = this.members.filter((m) => m.proc);
+    const m = alive[Math.floor(random() * alive.length)];
+    if (!m?.proc) return null;
+    const proc = m.proc;
+    const gone = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    m.kills++;
+    await gone;
+    await new Promise((r) => setTimeout(r, restartAfterMs));
+    if (!this.stopping) this.start(m);
+    return m;
+  }
+
+  /** Restarts members that exited on their own (so the run can still finish), counting them. */
+  revive(): void {
+    for (const m of this.members) if (!m.proc && !this.stopping) this.start(m);
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.members.map(async (m) => {
+        const p = m.proc;
+        if (!p) return;
+        const gone = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(t);
+      }),
+    );
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Reconciler: executions stuck in `requested` or `scheduled` longer than `reconciler.staleMs`
+ * (their message was lost: a Redis that lost its data, a crash between commit and publish that
+ * nobody redelivered) are offered to the scheduler again on `execution.requested`. Runs inside
+ * each manager; several managers reconciling at once only cause harmless duplicate messages
+ * (the scheduler updates conditionally, the worker claims each execution once with SET NX).
+ */
+import type { Logger } from 'pino';
+import type { AttuneContext } from '../context.ts';
+import type { Sql } from '../db/sql.ts';
+import { toError } from '../errors.ts';
+
+const BATCH = 1000;
+
+/** One pass: bumps `updated_at` of stale executions (so they wait another period) and republishes them. */
+export async function reconcileOnce(ctx: AttuneContext, sql: Sql, staleMs: number): Promise<number[]> {
+  const stale = await sql<{ id: number; trace: string }[]>`
+    update execution set updated_at = now()
+    where id in (
+      select id from execution
+      where status in ('requested', 'scheduled') and waiting_since is null
+        and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+      order by id limit ${BATCH}
+      for update skip locked)
+    returning id, trace`;
+  await ctx.publisher.publishMany(stale.map((e) => ({ def: ctx.catalog.executionRequested, payload: { executionId: e.id }, trace: e.trace })));
+  return stale.map((e) => e.id).sort((a, b) => a - b);
+}
+
+export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {
+  const { staleMs, everyMs } = ctx.config.reconciler;
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = reconcileOnce(ctx, sql, staleMs)
+      .then((ids) => {
+        if (ids.length > 0) log.warn({ executions: ids.slice(0, 50), count: ids.length, staleMs }, 'reconciler: re-published stuck executions');
+      })
+      .catch((err: unknown) => log.warn({ err: toError(err).message }, 'reconciler pass failed; will retry'))
+      .finally(() => {
+        running = null;
+      });
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

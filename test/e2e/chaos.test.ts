@@ -1,0 +1,26 @@
+/**
+ * A small chaos run in the suite: the real script, with actor processes SIGKILLed and Redis and
+ * PostgreSQL (private instances) restarted; it exits non-zero on any missing or duplicated row.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('npm run chaos (small)', () => {
+  it('200 events through kills and service restarts: nothing missing, nothing doubled', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--events', '200', '--seconds', '15', '--kill-every', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/events stored\s+200\n/);
+    expect(out).toMatch(/duplicates\s+0 /);
+    expect(out).toMatch(/missing\s+0 /);
+    expect(out).toMatch(/Redis restarts\s+1\n/);
+    expect(out).toMatch(/Postgres restarts\s+1\n/);
+    expect(out).toMatch(/actor SIGKILLs\s+[1-9]/);
+  }, 240_000);
+});
