@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { bullmqFloor, shellPipeline, sleepWithWorkers, spawnFloor } from './bench/floors.ts';
+import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
 import { renderTable, type Figure } from './bench/report.ts';
@@ -22,15 +22,15 @@ const { values } = parseArgs({
 
 const quick = values.quick;
 const settings = {
-  events: Number(values.n ?? (quick ? 2000 : 20_000)),
+  events: Number(values.n ?? (quick ? 1000 : 20_000)),
   concurrency: 200,
   latencyRate: quick ? 500 : 1000,
-  latencySeconds: quick ? 3 : 20,
-  shellN: quick ? 200 : 2000,
+  latencySeconds: quick ? 2 : 20,
+  shellN: quick ? 100 : 2000,
   shellConcurrency: 16,
-  scaleN: quick ? 48 : 400,
+  scaleN: quick ? 24 : 400,
   scaleConcurrency: 4,
-  backlogN: quick ? 2000 : 10_000,
+  backlogN: quick ? 1000 : 10_000,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -48,9 +48,7 @@ async function runOnce(): Promise<Figure[]> {
   const floor = await spawnFloor(s.shellN, s.shellConcurrency);
   const shell = await shellPipeline(s.shellN, s.shellConcurrency);
   progress(`scale-out: ${s.scaleN} core.sleep 0.05 s, 1, 2 and 4 workers of concurrency ${s.scaleConcurrency}`);
-  const w1 = await sleepWithWorkers(1, s.scaleN, s.scaleConcurrency);
-  const w2 = await sleepWithWorkers(2, s.scaleN, s.scaleConcurrency);
-  const w4 = await sleepWithWorkers(4, s.scaleN, s.scaleConcurrency);
+  const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
   const bl = await backlog(s.backlogN, s.concurrency);
   return [

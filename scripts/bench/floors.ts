@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { redisUrl } from '../../test/support.ts';
 import { TRIGGERS } from './bench-pack.ts';
 import { withEnv } from './env.ts';
-import { finishTimes, pool, progress, waitForFinished } from './measure.ts';
+import { pool, progress, rateSince, waitForFinished } from './measure.ts';
 import { waitForWorkers } from './pipeline.ts';
 
 /** `core.echo` through the whole pipeline, executions/s. */
@@ -20,8 +20,7 @@ export async function shellPipeline(n: number, concurrency: number): Promise<num
     const start = Date.now();
     await env.emitMany(TRIGGERS.echo, n);
     await waitForFinished(env.attune.sql, n, 60_000 + n * 20, 'shell');
-    const t = await finishTimes(env.attune.sql);
-    return n / (((t.at(-1) ?? start) - start) / 1000);
+    return rateSince(env.attune.sql, n, start);
   });
 }
 
@@ -75,18 +74,26 @@ export async function bullmqFloor(n: number, concurrency: number): Promise<numbe
   }
 }
 
-/** `core.sleep` 0.05 s through the pipeline with `workers` worker processes; executions/s. */
-export async function sleepWithWorkers(workers: number, n: number, concurrency: number): Promise<number> {
-  return withEnv(`scale${workers}`, async (env) => {
+/**
+ * `core.sleep` 0.05 s through the pipeline with 1, then 2, then 4 worker processes (each phase adds
+ * workers to the same group, as scaling out does); executions/s of each phase.
+ */
+export async function sleepScaleOut(n: number, concurrency: number): Promise<{ w1: number; w2: number; w4: number }> {
+  return withEnv('scale', async (env) => {
     await env.start({ actors: ['enforcer', 'scheduler', 'manager'] });
-    await Promise.all(Array.from({ length: workers }, () => env.spawn({ actors: ['worker'], runtimes: ['shell'], concurrency })));
-    await waitForWorkers(env, workers);
-    const start = Date.now();
-    await env.emitMany(TRIGGERS.sleep, n);
-    await waitForFinished(env.attune.sql, n, 60_000 + n * 100, `scale-out ×${workers}`);
-    const t = await finishTimes(env.attune.sql);
-    const rate = n / (((t.at(-1) ?? start) - start) / 1000);
-    progress(`scale-out: ${workers} worker(s): ${rate.toFixed(1)} executions/s`);
-    return rate;
+    const rates: number[] = [];
+    let workers = 0;
+    for (const target of [1, 2, 4]) {
+      await Promise.all(Array.from({ length: target - workers }, () => env.spawn({ actors: ['worker'], runtimes: ['shell'], concurrency })));
+      workers = target;
+      await waitForWorkers(env, workers);
+      const start = Date.now();
+      await env.emitMany(TRIGGERS.sleep, n, rates.length * n);
+      await waitForFinished(env.attune.sql, (rates.length + 1) * n, 60_000 + n * 100, `scale-out ×${workers}`);
+      rates.push(await rateSince(env.attune.sql, n, start));
+      progress(`scale-out: ${workers} worker(s): ${rates.at(-1)?.toFixed(1)} executions/s`);
+    }
+    const [w1 = Number.NaN, w2 = Number.NaN, w4 = Number.NaN] = rates;
+    return { w1, w2, w4 };
   });
 }

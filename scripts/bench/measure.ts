@@ -14,8 +14,9 @@ export function median(values: readonly number[]): number {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Progress on stderr, so that `--json` keeps stdout clean. */
+const t0 = Date.now();
 export function progress(text: string): void {
-  process.stderr.write(`bench: ${text}\n`);
+  process.stderr.write(`bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s: ${text}\n`);
 }
 
 /**
@@ -46,12 +47,20 @@ export async function waitForFinished(sql: Sql, count: number, timeoutMs: number
   }
 }
 
-/** Finish times of the executions, in ms since the epoch, ascending. */
-export async function finishTimes(sql: Sql, actionRef?: string): Promise<number[]> {
+/**
+ * When each finished execution's row was written (`updated_at` of the final update, the durable
+ * point), in ms since the epoch, ascending.
+ */
+export async function rowTimes(sql: Sql): Promise<number[]> {
   const rows = await sql<{ t: number }[]>`
-    select (extract(epoch from finished_at) * 1000)::float8 as t from execution
-    where finished_at is not null ${actionRef ? sql`and action_ref = ${actionRef}` : sql``} order by finished_at`;
+    select (extract(epoch from updated_at) * 1000)::float8 as t from execution where finished_at is not null order by 1`;
   return rows.map((r) => r.t);
+}
+
+/** Executions per second from `start` to the last row written. */
+export async function rateSince(sql: Sql, count: number, start: number): Promise<number> {
+  const t = await rowTimes(sql);
+  return count / (((t.at(-1) ?? start) - start) / 1000);
 }
 
 /** Runs `fn` for `items` with at most `concurrency` at a time. */
