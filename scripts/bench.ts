@@ -45,8 +45,13 @@ async function runOnce(): Promise<Figure[]> {
   progress(`latency: ${s.latencyRate} events/s for ${s.latencySeconds} s`);
   const lat = await latency(s.latencyRate, s.latencySeconds, s.concurrency);
   progress(`shell: ${s.shellN} core.echo, concurrency ${s.shellConcurrency}, and the raw spawn floor`);
-  const floor = await spawnFloor(s.shellN, s.shellConcurrency);
+  // The floor is measured half before and half after, so that a change of load on the machine
+  // weighs on both sides of the ratio alike.
+  const half = Math.max(1, Math.floor(s.shellN / 2));
+  const floorBefore = await spawnFloor(half, s.shellConcurrency);
   const shell = await shellPipeline(s.shellN, s.shellConcurrency);
+  const floorAfter = await spawnFloor(half, s.shellConcurrency);
+  const floor = 2 / (1 / floorBefore + 1 / floorAfter);
   progress(`scale-out: ${s.scaleN} core.sleep 0.05 s, 1, 2 and 4 workers of concurrency ${s.scaleConcurrency}`);
   const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
