@@ -8,10 +8,10 @@ import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
 import type { ParametersSpec } from '../actions/parameters.ts';
 import { protectSecrets } from '../actions/secrets.ts';
+import { crashPoint } from '../crash-point.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { EventCreated } from '../streams/messages.ts';
-import { crashPoint } from '../crash-point.ts';
 
 export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHandle {
   const sql = requireSql(ctx, 'the enforcer');
@@ -29,62 +29,69 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
     }));
     const ids = rows.map((r) => r.id);
     const triggers = [...new Set(rows.map((r) => r.trigger_ref))];
+    // Rules and their actions' parameter specs in one read, before the transaction (read-only).
+    const ruleRows = await sql<(RuleRow & { action_spec: ParametersSpec | null })[]>`
+      select r.id, r.ref, r.pack, r.trigger_ref, r.trigger_instance_id, r.criteria, r.action_ref, r.action_params,
+             a.parameters as action_spec
+      from rule r left join action a on a.ref = r.action_ref
+      where r.enabled and r.trigger_ref = any(${triggers}::text[]) order by r.id`;
+    const rules: RuleRow[] = ruleRows.map(({ action_spec: _spec, ...r }) => r);
+    const specs = new Map(ruleRows.flatMap((r) => (r.action_spec ? [[r.action_ref, r.action_spec] as const] : [])));
+    // Two statements per batch: each CTE's insert is invisible to its sibling reads (one snapshot),
+    // so `inserted ∪ already there` is every row exactly once, new or redelivered.
     const requested = await sql.begin(async (tx) => {
-      await tx`
-        insert into event (id, trigger_ref, trigger_instance_id, payload, dedupe_key, trace, occurred_at)
-        select * from jsonb_to_recordset(${tx.json(rows as never)}) as x(
-          id uuid, trigger_ref text, trigger_instance_id bigint, payload jsonb, dedupe_key text, trace text, occurred_at timestamptz)
-        on conflict do nothing`;
       const events = await tx<StoredEvent[]>`
+        with ins as (
+          insert into event (id, trigger_ref, trigger_instance_id, payload, dedupe_key, trace, occurred_at)
+          select * from jsonb_to_recordset(${tx.json(rows as never)}) as x(
+            id uuid, trigger_ref text, trigger_instance_id bigint, payload jsonb, dedupe_key text, trace text, occurred_at timestamptz)
+          on conflict do nothing
+          returning id, trigger_ref, trigger_instance_id, payload, trace, occurred_at)
+        select * from ins
+        union all
         select id, trigger_ref, trigger_instance_id, payload, trace, occurred_at from event where id = any(${ids}::uuid[])`;
-      const rules = await tx<RuleRow[]>`
-        select id, ref, pack, trigger_ref, trigger_instance_id, criteria, action_ref, action_params
-        from rule where enabled and trigger_ref = any(${triggers}::text[]) order by id`;
       if (rules.length === 0 || events.length === 0) return [] as { id: number; trace: string }[];
-      const actionRefs = [...new Set(rules.map((r) => r.action_ref))];
-      const actions = await tx<{ ref: string; parameters: ParametersSpec }[]>`
-        select ref, parameters from action where ref = any(${actionRefs}::text[])`;
-      const plan = planEnforcements(events, rules, new Map(actions.map((a) => [a.ref, a.parameters])), { namespace: ctx.config.namespace });
+      const plan = planEnforcements(events, rules, specs, { namespace: ctx.config.namespace });
       if (plan.length === 0) return [];
-      const enforcements = plan.map((p) => ({
-        rule_id: p.ruleId,
-        rule_ref: p.ruleRef,
-        event_id: p.eventId,
-        trace: p.trace,
-        status: p.error ? 'failed' : 'created',
-        reason: p.error,
-      }));
-      await tx`
-        insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason)
-        select * from jsonb_to_recordset(${tx.json(enforcements)}) as x(
-          rule_id bigint, rule_ref text, event_id uuid, trace text, status text, reason text)
-        on conflict do nothing`;
-      const stored = await tx<{ id: number; rule_id: number; event_id: string }[]>`
-        select id, rule_id, event_id from enforcement where event_id = any(${ids}::uuid[])`;
-      const enfId = new Map(stored.map((e) => [`${e.rule_id}/${e.event_id}`, e.id]));
-      const specs = new Map(actions.map((a) => [a.ref, a.parameters]));
-      const executions = [];
+      const planned = [];
       for (const p of plan) {
         // Secrets are masked in `parameters` and stored encrypted; a failed plan keeps none.
         const kept = await protectSecrets(ctx, specs.get(p.actionRef) ?? {}, p.parameters);
-        executions.push({
-          enforcement_id: enfId.get(`${p.ruleId}/${p.eventId}`),
+        planned.push({
+          rule_id: p.ruleId,
+          rule_ref: p.ruleRef,
+          event_id: p.eventId,
+          trace: p.trace,
+          enf_status: p.error ? 'failed' : 'created',
           action_ref: p.actionRef,
           parameters: kept.parameters,
           secrets: p.error ? null : kept.secrets,
           status: p.error ? 'failed' : 'requested',
-          status_reason: p.error,
-          trace: p.trace,
+          reason: p.error,
         });
       }
-      await tx`
-        insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at)
-        select x.*, case when x.status = 'failed' then now() end
-        from jsonb_to_recordset(${tx.json(executions as never)}) as x(
-          enforcement_id bigint, action_ref text, parameters jsonb, secrets text, status text, status_reason text, trace text)
-        on conflict (enforcement_id) do nothing`;
       const pending = await tx<{ id: number; trace: string }[]>`
-        select id, trace from execution where enforcement_id = any(${[...enfId.values()]}::bigint[]) and status = 'requested'`;
+        with x as (
+          select * from jsonb_to_recordset(${tx.json(planned as never)}) as x(
+            rule_id bigint, rule_ref text, event_id uuid, trace text, enf_status text, action_ref text, parameters jsonb, secrets text, status text, reason text)),
+        enf_ins as (
+          insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason)
+          select rule_id, rule_ref, event_id, trace, enf_status, reason from x
+          on conflict do nothing
+          returning id, rule_id, event_id),
+        enf as (
+          select id, rule_id, event_id from enf_ins
+          union all
+          select id, rule_id, event_id from enforcement where event_id = any(${ids}::uuid[])),
+        exec_ins as (
+          insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at)
+          select enf.id, x.action_ref, x.parameters, x.secrets, x.status, x.reason, x.trace, case when x.status = 'failed' then now() end
+          from x join enf on enf.rule_id = x.rule_id and enf.event_id = x.event_id
+          on conflict (enforcement_id) do nothing
+          returning id, trace, status)
+        select id, trace from exec_ins where status = 'requested'
+        union all
+        select e.id, e.trace from execution e join enf on e.enforcement_id = enf.id where e.status = 'requested'`;
       crashPoint(ctx.config, 'enforcer.before-commit');
       return [...pending];
     });

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { StreamDef } from './catalog.ts';
 import { encode, newId } from './codec.ts';
+import { toError } from '../errors.ts';
 
 export interface Outgoing<S extends z.ZodType = z.ZodType> {
   def: StreamDef<S>;
@@ -25,13 +26,23 @@ export class Publisher {
     return id as string;
   }
 
-  /** Publishes in one round trip; throws if any XADD failed. */
+  /**
+   * Publishes in one round trip; throws if any XADD failed. On an auto-pipelined connection the
+   * XADDs are plain commands (ioredis batches every command of a tick into one write), which costs
+   * far less than an explicit pipeline per call when many callers publish one message each.
+   */
   async publishMany(items: readonly Outgoing[]): Promise<string[]> {
     if (items.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const item of items) {
-      pipe.xadd(item.def.key, 'MAXLEN', '~', this.maxLen, '*', ...encode(item.def, item.payload, { trace: item.trace ?? newId(), id: item.id }));
+    const args = items.map((item) => ['MAXLEN', '~', this.maxLen, '*', ...encode(item.def, item.payload, { trace: item.trace ?? newId(), id: item.id })] as const);
+    if (this.redis.options.enableAutoPipelining) {
+      const settled = await Promise.allSettled(items.map((item, i) => this.redis.xadd(item.def.key, ...(args[i] as [string, string, number, string, ...string[]]))));
+      return settled.map((r, i) => {
+        if (r.status === 'rejected') throw new Error(`XADD to ${items[i]?.def.key} failed: ${toError(r.reason).message}`, { cause: r.reason });
+        return r.value as string;
+      });
     }
+    const pipe = this.redis.pipeline();
+    items.forEach((item, i) => pipe.xadd(item.def.key, ...(args[i] as [string, string, number, string, ...string[]])));
     const results = (await pipe.exec()) ?? [];
     return results.map(([err, id], i) => {
       if (err) throw new Error(`XADD to ${items[i]?.def.key} failed: ${err.message}`, { cause: err });
