@@ -17,6 +17,11 @@ export async function testAttune(label: string, options: AttuneOptions = {}): Pr
     ...options,
   });
   liveInstances.add(attune);
+  const stop = attune.stop.bind(attune);
+  attune.stop = async () => {
+    liveInstances.delete(attune);
+    await stop();
+  };
   await attune.migrate();
   return attune;
 }
@@ -24,7 +29,6 @@ export async function testAttune(label: string, options: AttuneOptions = {}): Pr
 /** Stops the instance, then drops its schema and deletes its keys. */
 export async function disposeAttune(attune: Attune): Promise<void> {
   const { namespace, schema } = attune.config;
-  liveInstances.delete(attune);
   await attune.stop();
   await dropIsolation(namespace, schema);
 }

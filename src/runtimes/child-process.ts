@@ -39,7 +39,7 @@ export interface ChildResult {
  * After the main process exits (and its group was killed), how long 'close' may take before we
  * stop waiting: a process that left the group (setsid) could hold the pipes open forever.
  */
-const CLOSE_GRACE_MS = 200;
+const CLOSE_GRACE_MS = 5000;
 /** setTimeout's largest delay; longer ones fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
