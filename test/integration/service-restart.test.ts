@@ -69,5 +69,5 @@ describe('service restarts during a run', () => {
     expect(new Set(ran).size).toBe(n);
     const dead = (await attune.streams()).find((s) => s.type === 'dead');
     expect(dead?.length ?? 0).toBe(0);
-  });
+  }, 180_000); // the inner deadlines (60 s per emit, 90 s to finish) decide, with counts in the message
 });
