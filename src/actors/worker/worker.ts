@@ -46,7 +46,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const startedAt = Date.now();
   const confirming = new Map<string, Promise<void>>();
   const refreshEveryMs = Math.max(100, Math.floor(ctx.config.consumer.claimIdleMs / 3));
-  const stopping = false;
+  let stopping = false;
   let wake: (() => void) | null = null;
 
   const registration = (): WorkerRegistration => ({
@@ -278,6 +278,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     id,
     state: () => consumer.state(),
     stop: async () => {
+      stopping = true;
       wake?.();
       await consumer.stop();
       await control.stop();
