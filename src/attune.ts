@@ -8,6 +8,7 @@ import { savePack, type PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
+import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
 import { createLogger } from './logger.ts';
@@ -79,7 +80,10 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   const redis = createRedis(services.redisUrl, 'attune:commands');
   const sql = createSql(services.databaseUrl, config.schema);
   // `database: false` (worker-only processes): the lazy client is never used, so nothing connects.
-  const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql: config.useDatabase ? sql : null, handlers: new Map([['core.http', coreHttp]]) });
+  const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql: config.useDatabase ? sql : null, handlers: new Map([
+      ['core.http', coreHttp],
+      ['core.sleep', coreSleep],
+    ]) });
   const service = executionsService(ctx, sql);
   const running: ActorHandle[] = [];
   const name = newWorkerId(config.hostname);

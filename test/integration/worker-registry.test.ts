@@ -43,7 +43,7 @@ describe('worker registry and limits', () => {
     const sampling = setInterval(() => {
       void attune.workers().then((ws) => loads.push(...ws.map((w) => w.running)), () => {});
     }, 50);
-    const rows = await Promise.all(Array.from({ length: 6 }, () => attune.run('core.sleep', { seconds: 0.4 }, { wait: true })));
+    const rows = await Promise.all(Array.from({ length: 6 }, () => attune.run('core.local', { cmd: 'sleep 0.4' }, { wait: true })));
     clearInterval(sampling);
     expect(rows.map((r) => r.status)).toEqual(Array(6).fill('succeeded'));
     expect(maxOverlap(rows)).toBe(2); // two at a time, never three
