@@ -39,7 +39,7 @@ export function foldReports(reports: readonly ExecutionStatusReport[]): Update[]
       id: r.executionId,
       status: r.status,
       worker_id: r.workerId,
-      started_at: r.status === 'running' ? r.at : (prev?.started_at ?? null),
+      started_at: r.startedAt ?? (r.status === 'running' ? r.at : (prev?.started_at ?? null)),
       finished_at: terminal ? r.at : null,
       result: r.result ?? null,
       exit_code: r.exitCode ?? null,

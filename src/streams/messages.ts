@@ -62,6 +62,8 @@ export const executionStatusReport = z.object({
   stdout: z.string().nullable().optional(),
   stderr: z.string().nullable().optional(),
   reason: z.string().nullable().optional(),
+  /** When the action started (a fast action's outcome carries it: no separate `running` report). */
+  startedAt: z.iso.datetime({ offset: true }).nullable().optional(),
 });
 export type ExecutionStatusReport = z.infer<typeof executionStatusReport>;
 

@@ -18,14 +18,17 @@ describe('timer rule → core.echo, end to end', () => {
     const rows = await eventually(
       '3 succeeded executions of core.echo',
       async () => {
-        const r = await attune.sql<{ id: number; trace: string; result: { stdout?: string }; enforcement_id: number }[]>`
-          select id, trace, result, enforcement_id from execution where action_ref = 'core.echo' and status = 'succeeded' order by id`;
+        const r = await attune.sql<{ id: number; trace: string; result: { stdout?: string }; enforcement_id: number; started_at: Date | null; finished_at: Date }[]>`
+          select id, trace, result, enforcement_id, started_at, finished_at from execution where action_ref = 'core.echo' and status = 'succeeded' order by id`;
         return r.length >= 3 ? r : null;
       },
       20_000,
     );
     for (const e of rows) {
       expect(e.result.stdout).toContain('hello, world');
+      // A fast action sends no separate `running` report: its outcome carries the start time.
+      expect(e.started_at).not.toBeNull();
+      expect(e.started_at!.getTime()).toBeLessThanOrEqual(e.finished_at.getTime());
       const enf = await attune.sql<{ id: number; event_id: string; trace: string; rule_ref: string }[]>`
         select id, event_id, trace, rule_ref from enforcement where id = ${e.enforcement_id}`;
       expect(enf).toHaveLength(1);
