@@ -75,7 +75,7 @@ export async function bullmqFloor(n: number, concurrency: number): Promise<numbe
 }
 
 /**
- * `core.sleep` 0.05 s through the pipeline with 1, then 2, then 4 worker processes (each phase adds
+ * `core.sleep` 0.05 s (in-process, runtime node) through the pipeline with 1, then 2, then 4 worker processes (each phase adds
  * workers to the same group, as scaling out does); executions/s of each phase.
  */
 export async function sleepScaleOut(n: number, concurrency: number): Promise<{ w1: number; w2: number; w4: number }> {
@@ -84,7 +84,7 @@ export async function sleepScaleOut(n: number, concurrency: number): Promise<{ w
     const rates: number[] = [];
     let workers = 0;
     for (const target of [1, 2, 4]) {
-      await Promise.all(Array.from({ length: target - workers }, () => env.spawn({ actors: ['worker'], runtimes: ['shell'], concurrency })));
+      await Promise.all(Array.from({ length: target - workers }, () => env.spawn({ actors: ['worker'], runtimes: ['node'], concurrency })));
       workers = target;
       await waitForWorkers(env, workers);
       const start = Date.now();
