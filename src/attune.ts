@@ -12,6 +12,7 @@ import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
 import { createLogger } from './logger.ts';
+import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { resolveServices } from './services.ts';
@@ -86,6 +87,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     ]) });
   const service = executionsService(ctx, sql);
   const running: ActorHandle[] = [];
+  let unguard: (() => void) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
 
@@ -123,6 +125,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     workers: () => listWorkers(ctx),
     streams: () => streamStats(ctx),
     async start(o = {}) {
+      unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
@@ -149,6 +152,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       redis.disconnect();
       await sql.end({ timeout: 5 });
       await services.release();
+      unguard?.();
+      unguard = null;
     },
   };
 }

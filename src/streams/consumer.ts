@@ -62,6 +62,19 @@ type RawEntry = [id: string, fields: string[] | null];
 type StreamReply = [key: string, entries: RawEntry[]][];
 
 const HUNG_READ_GRACE_MS = 10_000;
+/**
+ * A batch whose handling has not settled after this long is given up and retried as after a
+ * transient error: a query on a connection that died can be left unsettled by the client.
+ */
+const HANDLE_DEADLINE_MS = 120_000;
+
+function withDeadline<V>(work: Promise<V>, ms: number): Promise<V> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`handling did not settle within ${ms} ms`), { code: 'ETIMEDOUT' })), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 export class StreamConsumer<T = unknown> {
   private actor: Actor<ReturnType<ReturnType<typeof createConsumerMachine<Delivery<T>[]>>['provide']>> | null = null;
@@ -317,7 +330,7 @@ export class StreamConsumer<T = unknown> {
 
   private async handle(batch: Delivery<T>[]): Promise<void> {
     try {
-      await this.o.handle(batch);
+      await withDeadline(this.o.handle(batch), HANDLE_DEADLINE_MS);
     } catch (err) {
       if (isTransient(err)) throw err;
       await this.handleOneByOne(batch, toError(err));

@@ -56,7 +56,9 @@ describe('service restarts during a run', () => {
     await pg.restart(1500);
     for (; n < 60; n++) await emitSurely(file, n);
 
-    const c = await allFinished(attune, n, 90_000);
+    const c = await allFinished(attune, n, 90_000).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n--- actors' log (last 6000 chars):\n${actors.output().slice(-6000)}`);
+    });
     expect(actors.child.exitCode, actors.output()).toBeNull();
     expect(actors.child.signalCode).toBeNull();
     expect(c.events).toBe(n);
