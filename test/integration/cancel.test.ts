@@ -7,24 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune, ExecutionStatus } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, processAlive, testAttune } from '../helpers.ts';
 
 const rtPackDir = fileURLToPath(new URL('../fixtures/rt-pack', import.meta.url));
 let attune: Attune;
 let tmp = '';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function until(id: number, status: ExecutionStatus, extra: (r: { status_reason: string | null }) => boolean = () => true) {
   return eventually(`execution ${id} ${status}`, async () => {
@@ -84,7 +72,7 @@ describe('cancel', () => {
     expect(c.status).toBe('canceling');
     const done = await until(e.id, 'canceled');
     expect(done.status_reason).toBe('canceled');
-    await eventually('the child is gone', () => !alive(child), 5000);
+    await eventually('the child is gone', () => !processAlive(child), 5000);
   });
 
   it('one that ignores SIGTERM is killed after the grace period and is canceled', async () => {
@@ -95,7 +83,7 @@ describe('cancel', () => {
     const child = Number(readFileSync(pidfile, 'utf8'));
     await attune.executions.cancel(e.id);
     await until(e.id, 'canceled');
-    await eventually('the child is gone', () => !alive(child), 5000);
+    await eventually('the child is gone', () => !processAlive(child), 5000);
   });
 
   it('a finished or unknown execution cannot be canceled, and the error says why', async () => {

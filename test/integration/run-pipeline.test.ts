@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, processAlive, testAttune } from '../helpers.ts';
 
 const rtPackDir = fileURLToPath(new URL('../fixtures/rt-pack', import.meta.url));
 let attune: Attune;
@@ -17,18 +17,6 @@ let tmp = '';
 let server: Server;
 let serverUrl = '';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); // a zombie is dead
-  } catch {
-    return false;
-  }
-}
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'attune-run-'));
@@ -167,7 +155,7 @@ describe('limits', () => {
     expect(e.status_reason).toBe('timed out after 1000 ms');
     const child = Number(readFileSync(pidfile, 'utf8'));
     expect(child).toBeGreaterThan(0);
-    await eventually('the backgrounded child is gone', () => !alive(child), 5000);
+    await eventually('the backgrounded child is gone', () => !processAlive(child), 5000);
   });
 
   it('output past the cap is cut, and the cut is said', async () => {
