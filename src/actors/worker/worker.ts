@@ -298,7 +298,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       await control.stop();
       clearInterval(heartbeat);
       clearInterval(refresher);
-      await removeRegistration(ctx, id).catch(() => {});
+      await removeRegistration(ctx, id).catch((err: unknown) => log.warn({ err: toError(err).message }, 'could not remove the registration; it shows dead after workerLiveMs'));
     },
   };
 }
