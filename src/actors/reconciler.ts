@@ -8,7 +8,9 @@
 import type { Logger } from 'pino';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
+import { isLive } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
+import { readRegistrations } from './worker/registry.ts';
 
 const BATCH = 1000;
 
@@ -27,14 +29,40 @@ export async function reconcileOnce(ctx: AttuneContext, sql: Sql, staleMs: numbe
   return stale.map((e) => e.id).sort((a, b) => a - b);
 }
 
+/**
+ * Executions `running` or `canceling` for longer than `staleMs` on a worker that is no longer alive
+ * (its entry was taken by nobody: no other worker offers the runtime, or it was acked elsewhere):
+ * `abandoned`, with the reason, and not run again.
+ */
+export async function abandonOrphans(ctx: AttuneContext, sql: Sql, staleMs: number): Promise<number[]> {
+  const candidates = await sql<{ id: number; worker_id: string }[]>`
+    select id, worker_id from execution
+    where status in ('running', 'canceling') and worker_id is not null
+      and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+    order by id limit ${BATCH}`;
+  if (candidates.length === 0) return [];
+  const workers = await readRegistrations(ctx);
+  const now = Date.now();
+  const lost = candidates.filter((c) => !workers.some((w) => w.id === c.worker_id && isLive(w, now, ctx.config.workerLiveMs)));
+  if (lost.length === 0) return [];
+  const rows = await sql<{ id: number }[]>`
+    update execution set status = 'abandoned', finished_at = now(), updated_at = now(),
+      status_reason = 'worker ' || worker_id || ' stopped heartbeating while running this execution; not run again'
+    where id = any(${lost.map((c) => c.id)}::bigint[]) and status in ('running', 'canceling')
+    returning id`;
+  return rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
 export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {
   const { staleMs, everyMs } = ctx.config.reconciler;
   let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
     running = reconcileOnce(ctx, sql, staleMs)
-      .then((ids) => {
+      .then(async (ids) => {
         if (ids.length > 0) log.warn({ executions: ids.slice(0, 50), count: ids.length, staleMs }, 'reconciler: re-published stuck executions');
+        const orphans = await abandonOrphans(ctx, sql, staleMs);
+        if (orphans.length > 0) log.warn({ executions: orphans.slice(0, 50), count: orphans.length }, 'reconciler: executions of dead workers abandoned');
       })
       .catch((err: unknown) => log.warn({ err: toError(err).message }, 'reconciler pass failed; will retry'))
       .finally(() => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { disposeAttune, testAttune } from '../helpers.ts';
+import { disposeAttune, eventually, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
 import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
 
@@ -44,5 +44,31 @@ describe('reconciler', () => {
     const ran = await runs(file);
     expect(ran.length).toBe(stuck.length);
     expect(new Set(ran).size).toBe(ran.length);
+  });
+
+  it('marks `abandoned` an execution left running by a SIGKILLed worker that no other worker takes over', async () => {
+    await Promise.all(procs.splice(0).map((p) => kill(p))); // only this test's processes from here on
+    const options = fastOptions(attune);
+    procs.push(await spawnActors({ actors: 'enforcer,scheduler,manager', options }));
+    const worker = await spawnActors({ actors: 'worker', options });
+    procs.push(worker);
+    const file = await tempFile('orphan');
+    const { trace } = await attune.emit('crashtest.go', { file, seconds: 5 });
+    const running = await eventually('the long action running', async () => {
+      const [row] = await attune.sql<{ id: number; status: string }[]>`select id, status from execution where trace = ${trace}`;
+      return row?.status === 'running' ? row : null;
+    });
+    await kill(worker); // SIGKILL mid-action; no other worker exists to claim its entry
+    const done = await eventually(
+      'the reconciler abandons it',
+      async () => {
+        const row = await attune.executions.get(running.id);
+        return row?.status === 'abandoned' ? row : null;
+      },
+      20_000,
+    );
+    expect(done.status_reason).toMatch(/^worker .+ stopped heartbeating while running this execution; not run again$/);
+    expect(done.finished_at).not.toBeNull();
+    expect(await runs(file)).toEqual([running.id]); // it ran once and is not run again
   });
 });
