@@ -30,15 +30,21 @@ export async function reconcileOnce(ctx: AttuneContext, sql: Sql, staleMs: numbe
 }
 
 /**
- * Executions `running` or `canceling` for longer than `staleMs` on a worker that is no longer alive
- * (its entry was taken by nobody: no other worker offers the runtime, or it was acked elsewhere):
- * `abandoned`, with the reason, and not run again.
+ * The last resort for executions `running` or `canceling` on a worker that is no longer alive and
+ * whose entry nobody took over (no other worker offers the runtime, or it was acked elsewhere):
+ * after `orphanMs` without news they become `abandoned`, with the reason, and are not run again.
+ * `orphanMs` leaves the usual path (another worker claims the entry after `claimIdleMs` and
+ * reports `abandoned` itself, or a drained worker's entry is taken over) time to act first.
  */
-export async function abandonOrphans(ctx: AttuneContext, sql: Sql, staleMs: number): Promise<number[]> {
+export function orphanMs(ctx: AttuneContext): number {
+  return 2 * ctx.config.reconciler.staleMs + ctx.config.consumer.claimIdleMs + ctx.config.workerLiveMs;
+}
+
+export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: number): Promise<number[]> {
   const candidates = await sql<{ id: number; worker_id: string }[]>`
     select id, worker_id from execution
     where status in ('running', 'canceling') and worker_id is not null
-      and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+      and updated_at < now() - make_interval(secs => ${afterMs / 1000})
     order by id limit ${BATCH}`;
   if (candidates.length === 0) return [];
   const workers = await readRegistrations(ctx);
@@ -61,7 +67,7 @@ export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { st
     running = reconcileOnce(ctx, sql, staleMs)
       .then(async (ids) => {
         if (ids.length > 0) log.warn({ executions: ids.slice(0, 50), count: ids.length, staleMs }, 'reconciler: re-published stuck executions');
-        const orphans = await abandonOrphans(ctx, sql, staleMs);
+        const orphans = await abandonOrphans(ctx, sql, orphanMs(ctx));
         if (orphans.length > 0) log.warn({ executions: orphans.slice(0, 50), count: orphans.length }, 'reconciler: executions of dead workers abandoned');
       })
       .catch((err: unknown) => log.warn({ err: toError(err).message }, 'reconciler pass failed; will retry'))

@@ -65,7 +65,7 @@ describe('reconciler', () => {
         const row = await attune.executions.get(running.id);
         return row?.status === 'abandoned' ? row : null;
       },
-      20_000,
+      40_000, // orphanMs here: 2 × 3 s + 1.5 s + 1 s after the running report, plus a reconciler pass
     );
     expect(done.status_reason).toMatch(/^worker .+ stopped heartbeating while running this execution; not run again$/);
     expect(done.finished_at).not.toBeNull();
