@@ -197,7 +197,8 @@ describe('cancel', () => {
   it('is canceled without waiting the grace period when the action exits on SIGTERM', async () => {
     const ready = path.join(tmp, 'graceful-ready');
     const ac = new AbortController();
-    const command = 'trap \'echo got-term; exit 0\' TERM; touch "$ATTUNE_PARAM_READY"; sleep 30';
+    // `wait` (unlike a foreground child) is interrupted by the trapped signal at once.
+    const command = 'trap \'echo got-term; exit 0\' TERM; sleep 30 & touch "$ATTUNE_PARAM_READY"; wait';
     const pending = run({ command }, { ready }, { killGraceMs: 20_000 }, { signal: ac.signal });
     await waitFor(() => existsSync(ready), 'the action to be ready');
     const aborted = Date.now();
