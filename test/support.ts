@@ -18,18 +18,23 @@ export function isolation(label: string): { namespace: string; schema: string } 
   return { namespace: `t-${tag}`, schema: `t_${tag}` };
 }
 
-export async function dropIsolation(namespace: string, schema: string): Promise<void> {
+/** Deletes every Redis key starting with `prefix` (SCAN, then DEL per page). */
+export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
   }
+}
+
+export async function dropIsolation(namespace: string, schema: string): Promise<void> {
+  await deleteKeys(`${namespace}:`);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe(`drop schema if exists "${schema}" cascade`);

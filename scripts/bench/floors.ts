@@ -5,8 +5,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { redisUrl } from '../../test/support.ts';
+import { deleteKeys, redisUrl } from '../../test/support.ts';
 import { TRIGGERS } from './bench-pack.ts';
 import { withEnv } from './env.ts';
 import { pool, progress, rateSince, waitForFinished } from './measure.ts';
@@ -63,14 +62,7 @@ export async function bullmqFloor(n: number, concurrency: number): Promise<numbe
   } finally {
     await worker.close();
     await queue.close();
-    const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-    redis.disconnect();
+    await deleteKeys(`${prefix}:`);
   }
 }
 

@@ -69,6 +69,8 @@ export function keyCatalog(namespace: string) {
     secretKey: `${namespace}:secret-key`,
     /** SCAN pattern of the per-runtime scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
+    /** What every key of the namespace starts with. */
+    prefix: `${namespace}:`,
     /** SCAN pattern of every key in the namespace. */
     all: `${namespace}:*`,
   };

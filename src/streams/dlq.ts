@@ -61,7 +61,7 @@ async function select(ctx: AttuneContext, ids: readonly string[] | 'all'): Promi
 /** Puts each entry's original fields back on its origin stream and removes it from the dead stream. */
 export async function replayDead(ctx: AttuneContext, ids: readonly string[] | 'all'): Promise<{ id: string; origin: string; newId: string }[]> {
   const entries = await select(ctx, ids);
-  const prefix = `${ctx.config.namespace}:`;
+  const prefix = ctx.keys.prefix;
   const out: { id: string; origin: string; newId: string }[] = [];
   for (const e of entries) {
     const fields = Object.entries(e.fields).flat();
