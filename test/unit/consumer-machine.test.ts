@@ -4,13 +4,12 @@
  * so the back-off delay is exact.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock, createActor } from 'xstate';
 import { BACKOFF_MAX_MS, backoffMs, createConsumerMachine } from '../../src/streams/consumer-machine.ts';
-import { actorTracker, settle, stubActor } from './stub-actors.ts';
+import { machineDriver, settle, stubActor } from './stub-actors.ts';
 
 type Batch = number[];
 
-const actors = actorTracker();
+const machines = machineDriver();
 
 beforeEach(() => {
   // backoffMs draws the upper half with Math.random: 0 makes every delay exactly ceiling / 2
@@ -18,7 +17,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  actors.stopAll();
+  machines.stopAll();
   vi.restoreAllMocks();
 });
 
@@ -29,7 +28,6 @@ function startConsumer() {
   const drain = stubActor<void>('drain');
   const reported: unknown[] = [];
   let interrupts = 0;
-  const clock = new SimulatedClock();
   const machine = createConsumerMachine<Batch>().provide({
     actors: { prepare: prepare.logic, read: read.logic, handle: handle.logic, drain: drain.logic },
     actions: {
@@ -41,25 +39,7 @@ function startConsumer() {
       },
     },
   });
-  const actor = actors.track(createActor(machine, { clock }));
-  actor.start();
-  return {
-    actor,
-    clock,
-    prepare,
-    read,
-    handle,
-    drain,
-    reported,
-    interrupts: () => interrupts,
-    state: () => actor.getSnapshot().value,
-    context: () => actor.getSnapshot().context,
-    /** Runs the clock forward by `ms` and lets the invoked actors start. */
-    async advance(ms: number) {
-      clock.increment(ms);
-      await settle();
-    },
-  };
+  return { ...machines.start(machine), prepare, read, handle, drain, reported, interrupts: () => interrupts };
 }
 
 /** A consumer that has prepared and is waiting on its first read. */
@@ -248,8 +228,7 @@ describe('consumer machine: stopping', () => {
   it('STOP while starting stops at once, without draining', async () => {
     const c = startConsumer();
     await settle();
-    c.actor.send({ type: 'STOP' });
-    await settle();
+    await c.send({ type: 'STOP' });
     expect(c.state()).toBe('stopped');
     expect(c.actor.getSnapshot().status).toBe('done');
     expect(c.prepare.last().signal.aborted).toBe(true);
@@ -259,8 +238,7 @@ describe('consumer machine: stopping', () => {
 
   it('STOP while consuming interrupts the read; the interrupted read drains, without a back-off or a report', async () => {
     const c = await consuming();
-    c.actor.send({ type: 'STOP' });
-    await settle();
+    await c.send({ type: 'STOP' });
     expect(c.interrupts()).toBe(1);
     expect(c.state()).toBe('consuming'); // until the read returns
     expect(c.context().stopping).toBe(true);
@@ -303,8 +281,7 @@ describe('consumer machine: stopping', () => {
     const c = await consuming();
     c.read.last().resolve([1, 2, 3]);
     await settle();
-    c.actor.send({ type: 'STOP' });
-    await settle();
+    await c.send({ type: 'STOP' });
     expect(c.state()).toBe('handling');
     expect(c.interrupts()).toBe(0);
     expect(c.handle.last().signal.aborted).toBe(false);
@@ -333,8 +310,7 @@ describe('consumer machine: stopping', () => {
     c.handle.last().reject(new Error('ECONNREFUSED'));
     await settle();
     expect(c.state()).toBe('backingOff');
-    c.actor.send({ type: 'STOP' });
-    await settle();
+    await c.send({ type: 'STOP' });
     expect(c.state()).toBe('draining');
     expect(c.context().batch).toBeNull();
   });
@@ -345,8 +321,7 @@ describe('consumer machine: stopping', () => {
     await settle();
     c.handle.last().reject(new Error('ECONNREFUSED'));
     await settle();
-    c.actor.send({ type: 'STOP' });
-    await settle();
+    await c.send({ type: 'STOP' });
     expect(c.state()).toBe('draining');
     expect(c.context()).toMatchObject({ batch: null, stopping: true });
     await c.advance(BACKOFF_MAX_MS);

@@ -3,19 +3,18 @@
  * simulated clock for the back-off, Math.random pinned so the delay is exact.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock, createActor } from 'xstate';
 import { sensorMachine } from '../../src/actors/sensor/sensor-machine.ts';
 import { BACKOFF_MAX_MS } from '../../src/streams/consumer-machine.ts';
-import { actorTracker, settle, stubActor } from './stub-actors.ts';
+import { machineDriver, settle, stubActor } from './stub-actors.ts';
 
-const actors = actorTracker();
+const machines = machineDriver();
 
 beforeEach(() => {
   vi.spyOn(Math, 'random').mockReturnValue(0); // every back-off is exactly ceiling / 2
 });
 
 afterEach(() => {
-  actors.stopAll();
+  machines.stopAll();
   vi.restoreAllMocks();
 });
 
@@ -23,7 +22,6 @@ function startSensor() {
   const load = stubActor<void>('load');
   const reported: unknown[] = [];
   let disarms = 0;
-  const clock = new SimulatedClock();
   const machine = sensorMachine.provide({
     actors: { load: load.logic },
     actions: {
@@ -35,23 +33,11 @@ function startSensor() {
       },
     },
   });
-  const actor = actors.track(createActor(machine, { clock }));
-  actor.start();
   return {
-    actor,
+    ...machines.start(machine),
     load,
     reported,
     disarms: () => disarms,
-    state: () => actor.getSnapshot().value,
-    context: () => actor.getSnapshot().context,
-    send: async (type: 'RELOAD' | 'STOP') => {
-      actor.send({ type });
-      await settle();
-    },
-    async advance(ms: number) {
-      clock.increment(ms);
-      await settle();
-    },
     async settleLoad(outcome: 'ok' | Error) {
       if (outcome === 'ok') load.last().resolve();
       else load.last().reject(outcome);
@@ -83,7 +69,7 @@ describe('sensor machine', () => {
 
   it('RELOAD while active loads again', async () => {
     const s = await active();
-    await s.send('RELOAD');
+    await s.send({ type: 'RELOAD' });
     expect(s.state()).toBe('loading');
     expect(s.load.calls).toHaveLength(2);
     await s.settleLoad('ok');
@@ -93,8 +79,8 @@ describe('sensor machine', () => {
   it('RELOADs while loading are folded into one more load after the current one', async () => {
     const s = startSensor();
     await settle();
-    await s.send('RELOAD');
-    await s.send('RELOAD');
+    await s.send({ type: 'RELOAD' });
+    await s.send({ type: 'RELOAD' });
     expect(s.load.calls).toHaveLength(1); // the load in flight is not interrupted
     expect(s.load.last().signal.aborted).toBe(false);
     expect(s.context().reloadRequested).toBe(true);
@@ -137,7 +123,7 @@ describe('sensor machine', () => {
     await s.advance(100);
     await s.settleLoad('ok');
     expect(s.context().failures).toBe(0);
-    await s.send('RELOAD');
+    await s.send({ type: 'RELOAD' });
     await s.settleLoad(new Error('down'));
     expect(s.context().failures).toBe(1);
     await s.advance(49);
@@ -150,7 +136,7 @@ describe('sensor machine', () => {
     const s = startSensor();
     await settle();
     await s.settleLoad(new Error('down'));
-    await s.send('RELOAD');
+    await s.send({ type: 'RELOAD' });
     expect(s.state()).toBe('backingOff');
     expect(s.load.calls).toHaveLength(1);
     await s.advance(50);
@@ -165,7 +151,7 @@ describe('sensor machine', () => {
 describe('sensor machine: stopping', () => {
   it('STOP while active disarms once and ends', async () => {
     const s = await active();
-    await s.send('STOP');
+    await s.send({ type: 'STOP' });
     expect(s.state()).toBe('stopped');
     expect(s.actor.getSnapshot().status).toBe('done');
     expect(s.disarms()).toBe(1);
@@ -174,7 +160,7 @@ describe('sensor machine: stopping', () => {
   it('STOP while loading aborts the load and disarms; its late result changes nothing', async () => {
     const s = startSensor();
     await settle();
-    await s.send('STOP');
+    await s.send({ type: 'STOP' });
     expect(s.state()).toBe('stopped');
     expect(s.load.last().signal.aborted).toBe(true);
     expect(s.disarms()).toBe(1);
@@ -187,7 +173,7 @@ describe('sensor machine: stopping', () => {
     const s = startSensor();
     await settle();
     await s.settleLoad(new Error('down'));
-    await s.send('STOP');
+    await s.send({ type: 'STOP' });
     expect(s.state()).toBe('stopped');
     expect(s.disarms()).toBe(1);
     await s.advance(BACKOFF_MAX_MS);
