@@ -4,7 +4,8 @@
  * (wrong types, a missing value) is false, `regex` is `re.search`, `matchregex` is `re.match`,
  * `matchwildcard` is `fnmatch`. Nothing here allocates per evaluation except what the value needs.
  */
-import { pythonRegExp, wildcardRegExp } from './python-regex.ts';
+import { pythonRegExp } from './python-regex.ts';
+import { wildcardRegExp } from './wildcard-regex.ts';
 
 export interface Clock {
   /** Epoch milliseconds that `timediff_*` compare against. */

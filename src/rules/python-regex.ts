@@ -1,83 +1,9 @@
 /**
- * Python's pattern languages as JavaScript RegExps, with Python's meaning: `fnmatch` wildcards
- * (StackStorm's `matchwildcard`) and `re` patterns (`regex`, `iregex`, `matchregex`). Compiled
- * patterns are cached; an invalid pattern throws an Error with the reason.
+ * Python's `re` pattern language as a JavaScript RegExp, with Python's meaning (StackStorm's
+ * `regex`, `iregex`, `matchregex`). Compiled patterns are cached; an invalid pattern throws an
+ * Error with the reason.
  */
-// ---- compiled-regex cache ---------------------------------------------------------------------
-
-const REGEX_CACHE_MAX = 1000;
-const regexCache = new Map<string, RegExp | Error>();
-
-function cachedRegExp(key: string, build: () => RegExp): RegExp {
-  let hit = regexCache.get(key);
-  if (hit === undefined) {
-    try {
-      hit = build();
-    } catch (err) {
-      // V8 names the translated source (`Invalid regular expression: /…/u: …`): keep the reason
-      const reason = (err instanceof Error ? err.message : String(err)).replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-      hit = new Error(reason);
-    }
-    if (regexCache.size >= REGEX_CACHE_MAX) regexCache.delete(regexCache.keys().next().value as string);
-    regexCache.set(key, hit);
-  }
-  if (hit instanceof Error) throw hit;
-  return hit;
-}
-
-const SYNTAX = new Set('^$\\.*+?()[]{}|/');
-
-function escapeChar(ch: string, inClass: boolean): string {
-  return SYNTAX.has(ch) || (inClass && ch === '-') ? `\\${ch}` : ch;
-}
-
-/** Python's fnmatch.fnmatch(value, pattern) as a RegExp: `*`, `?`, `[seq]`, `[!seq]`, case-sensitive. */
-export function wildcardRegExp(pattern: string): RegExp {
-  return cachedRegExp(`w\0${pattern}`, () => {
-    const chars = Array.from(pattern);
-    let out = '';
-    let i = 0;
-    while (i < chars.length) {
-      const c = chars[i++] as string;
-      if (c === '*') {
-        if (!out.endsWith('[\\s\\S]*')) out += '[\\s\\S]*';
-      } else if (c === '?') out += '[\\s\\S]';
-      else if (c === '[') {
-        let j = i;
-        if (chars[j] === '!') j++;
-        if (chars[j] === ']') j++;
-        while (j < chars.length && chars[j] !== ']') j++;
-        if (j >= chars.length) out += '\\[';
-        else {
-          out += wildcardSet(chars.slice(i, j));
-          i = j + 1;
-        }
-      } else out += escapeChar(c, false);
-    }
-    return new RegExp(`^(?:${out})$`, 'u');
-  });
-}
-
-function wildcardSet(set: string[]): string {
-  const negated = set[0] === '!';
-  const parts: string[] = [];
-  for (let k = negated ? 1 : 0; k < set.length; ) {
-    const a = set[k] as string;
-    const b = set[k + 2];
-    if (set[k + 1] === '-' && b !== undefined) {
-      // Python drops empty ranges such as z-a rather than failing
-      if ((a.codePointAt(0) as number) <= (b.codePointAt(0) as number)) parts.push(`${escapeChar(a, true)}-${escapeChar(b, true)}`);
-      k += 3;
-    } else {
-      parts.push(escapeChar(a, true));
-      k += 1;
-    }
-  }
-  if (parts.length === 0) return negated ? '[\\s\\S]' : '(?!)';
-  return `[${negated ? '^' : ''}${parts.join('')}]`;
-}
-
-// ---- Python `re` syntax translated to a JavaScript RegExp ---------------------------------------
+import { cachedRegExp, escapeChar } from './regex-cache.ts';
 
 const CLASS_BODY = {
   d: ['\\p{Nd}', '0-9'],

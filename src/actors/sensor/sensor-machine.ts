@@ -1,6 +1,8 @@
 /**
  * The sensor's lifecycle as a pure machine: loading ⇄ active, backing off on errors, RELOAD on
- * `rule.changed`, STOP → stopped. `load` and `arm` are provided by the effects.
+ * `rule.changed` (a RELOAD that arrives while loading loads again once that load is done),
+ * STOP → stopped. The effects (sensor.ts) provide the `load` actor, which reads the trigger
+ * instances and arms their timers, and the actions `reportFailure` and `disarm`.
  */
 import { assign, fromPromise, setup } from 'xstate';
 import { backoffMs } from '../../streams/consumer-machine.ts';
@@ -14,8 +16,17 @@ export const sensorMachine = setup({
     load: fromPromise<void>(() => Promise.reject(new Error('load not provided'))),
   },
   actions: {
+    /** Logs a failed load; provided by the effects. */
     reportFailure: (_, _params: { error: unknown }) => {},
+    /** Clears every armed timer; provided by the effects. */
     disarm: () => {},
+    requestReload: assign({ reloadRequested: true }),
+    clearReload: assign({ reloadRequested: false }),
+    recordFailure: assign({ failures: ({ context }) => context.failures + 1 }),
+    resetFailures: assign({ failures: 0 }),
+  },
+  guards: {
+    reloadRequested: ({ context }) => context.reloadRequested,
   },
   delays: { backoff: ({ context }) => backoffMs(context.failures) },
 }).createMachine({
@@ -24,17 +35,17 @@ export const sensorMachine = setup({
   initial: 'loading',
   states: {
     loading: {
-      entry: assign({ reloadRequested: false }),
-      on: { RELOAD: { actions: assign({ reloadRequested: true }) }, STOP: 'stopped' },
+      entry: 'clearReload',
+      on: { RELOAD: { actions: 'requestReload' }, STOP: 'stopped' },
       invoke: {
         src: 'load',
         onDone: [
-          { guard: ({ context }) => context.reloadRequested, target: 'loading', reenter: true, actions: assign({ failures: 0 }) },
-          { target: 'active', actions: assign({ failures: 0 }) },
+          { guard: 'reloadRequested', target: 'loading', reenter: true, actions: 'resetFailures' },
+          { target: 'active', actions: 'resetFailures' },
         ],
         onError: {
           target: 'backingOff',
-          actions: [assign({ failures: ({ context }) => context.failures + 1 }), { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) }],
+          actions: ['recordFailure', { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) }],
         },
       },
     },

@@ -42,7 +42,15 @@ export function startSensor(ctx: AttuneContext, name: string): ActorHandle {
       },
     }),
   );
-  const done = new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve(), error: () => resolve() }));
+  const done = new Promise<void>((resolve) =>
+    actor.subscribe({
+      complete: () => resolve(),
+      error: (err) => {
+        log.error({ err: toError(err) }, 'sensor: machine failed; trigger instances are no longer reloaded');
+        resolve();
+      },
+    }),
+  );
   actor.start();
 
   // rule.changed: plain XREAD from "now" on a dedicated connection.
