@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createAttune, type Attune } from '../src/index.ts';
 import { toError } from '../src/errors.ts';
+import { probe } from '../test/support.ts';
 import { Fleet } from './chaos/fleet.ts';
 import { formatReport, measure, totalDuplicates, totalMissing, type ChaosReport } from './chaos/report.ts';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './chaos/services.ts';
@@ -162,7 +163,7 @@ try {
   })}\n`);
   if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0) {
     process.exitCode = 1;
-    const stuck = await a.sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;
+    const stuck = await probe(a).sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;
     console.log(`unfinished (first 10): ${JSON.stringify(stuck)}`);
     console.log(`streams: ${JSON.stringify((await a.streams()).map((s) => ({ stream: s.stream, length: s.length, groups: s.groups })))}`);
   }

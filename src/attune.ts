@@ -1,15 +1,15 @@
 /** The library: `createAttune(options)` → packs, emit, executions, start/stop. */
 import type { Logger } from 'pino';
 import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './config.ts';
-import { createContext, type ActorHandle, type AttuneContext } from './context.ts';
-import { createSql, type Sql } from './db/sql.ts';
+import { createContext, type ActorHandle } from './context.ts';
+import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
 import { savePack, type PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
-import { executionsService, withoutSecrets, type RunOptions } from './executions-service.ts';
+import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
@@ -21,6 +21,7 @@ import { emitEvent, type EmitOptions } from './triggers/emit.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
 import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
+import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
@@ -46,11 +47,14 @@ export interface StartOptions {
 export interface Attune {
   readonly config: ResolvedConfig;
   readonly log: Logger;
-  readonly sql: Sql;
-  readonly context: AttuneContext;
   migrate(): Promise<MigrationResult>;
   packs: { load(dir: string): Promise<PackLoadResult> };
-  actions: { handle(ref: string, handler: InProcessHandler): void };
+  actions: {
+    /** Registers an in-process handler for a `node` action: this process's workers run it instead of a script. */
+    handle(ref: string, handler: InProcessHandler): void;
+    /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
+    describe(ref: string): Promise<ActionInfo>;
+  };
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
   emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
@@ -68,6 +72,8 @@ export interface Attune {
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
+  /** The dead stream: messages that could not be handled (`attune dlq`). */
+  dlq: DeadLetters;
   /** Starts actors in this process (default: all). */
   start(options?: StartOptions): Promise<ActorHandle[]>;
   /** Stops the actors (draining in-flight work) and closes connections. */
@@ -94,8 +100,6 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   return {
     config,
     log,
-    sql,
-    context: ctx,
     migrate: () => migrate(sql, config.schema),
     packs: {
       async load(dir) {
@@ -108,6 +112,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
       },
+      describe: (ref) => service.describeAction(ref),
     },
     rules: createRulesApi(ctx, sql),
     emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
@@ -123,7 +128,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     },
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx),
-    streams: () => streamStats(ctx),
+    streams: () => streamStats(redis, ctx.catalog, ctx.keys),
+    dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {
       unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;

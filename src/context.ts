@@ -1,13 +1,12 @@
-/** What every actor and service of one Attune instance shares. */
+/** What every actor and service of one Attune instance shares: a small bag of handles. */
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config.ts';
 import type { Sql } from './db/sql.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { keyCatalog, streamCatalog, type KeyCatalog, type StreamCatalog } from './streams/catalog.ts';
-import type { ConsumerOptions } from './streams/consumer.ts';
-import { StreamConsumer } from './streams/consumer.ts';
+import { createConsumer, type ConsumerSpec, type StreamConsumer } from './streams/consumer.ts';
 import { Publisher } from './streams/publisher.ts';
-import { createBlockingRedis, type AttuneRedis } from './streams/redis.ts';
+import type { AttuneRedis } from './streams/redis.ts';
 
 export interface AttuneContext {
   config: ResolvedConfig;
@@ -40,22 +39,16 @@ export function requireSql(ctx: AttuneContext, who: string): Sql {
 export interface ActorHandle {
   name: string;
   stop(): Promise<void>;
+  /** What it is doing now: a machine state such as `consuming`, or `backingOff: <error>`. */
   state(): string;
   /** Where an actor serving HTTP (webhook) listens. */
   url?: string;
 }
 
-type ActorConsumerOptions<T> = Omit<ConsumerOptions<T>, 'redis' | 'blocking' | 'catalog' | 'settings' | 'deadMaxLen'>;
-
-/** A stream consumer for an actor, with its own blocking connection. */
-export function createActorConsumer<T>(ctx: AttuneContext, options: ActorConsumerOptions<T>): StreamConsumer<T> {
-  return new StreamConsumer<T>({
-    ...options,
-    redis: ctx.redis,
-    blocking: createBlockingRedis(ctx.redisUrl, `attune:${options.name}:${options.consumer}`),
-    catalog: ctx.catalog,
-    settings: ctx.config.consumer,
-    deadMaxLen: ctx.config.streamMaxLen,
-    crashAt: ctx.config.crashAt,
-  });
+/** A stream consumer for an actor of this instance, with its own blocking connection. */
+export function createActorConsumer<T>(ctx: AttuneContext, spec: ConsumerSpec<T>): StreamConsumer<T> {
+  return createConsumer<T>(
+    { redis: ctx.redis, redisUrl: ctx.redisUrl, catalog: ctx.catalog, settings: ctx.config.consumer, deadMaxLen: ctx.config.streamMaxLen, crashAt: ctx.config.crashAt },
+    spec,
+  );
 }

@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import type { Attune } from '../src/attune.ts';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from '../src/config.ts';
+import { createSql, type Sql } from '../src/db/sql.ts';
+import { keyCatalog, streamCatalog, type KeyCatalog, type StreamCatalog } from '../src/streams/catalog.ts';
+import { Publisher } from '../src/streams/publisher.ts';
+import { createRedis, type AttuneRedis } from '../src/streams/redis.ts';
 
 export const corePackDir = fileURLToPath(new URL('../packs/core', import.meta.url));
 export const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
@@ -75,4 +80,69 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Raw Postgres and Redis on one instance's schema and namespace, with its catalogs: what a test or
+ * script inspects and injects beside the public API (which has no `sql` nor `context`). Its own
+ * connections, closed by `close()`.
+ */
+export interface Probe {
+  /** The instance's schema (search_path), int8 read as number, as the instance reads it. */
+  sql: Sql;
+  redis: AttuneRedis;
+  redisUrl: string;
+  catalog: StreamCatalog;
+  keys: KeyCatalog;
+  /** Publishes straight onto the instance's streams (as another process of the namespace would). */
+  publisher: Publisher;
+  close(): Promise<void>;
+}
+
+/** Probes not closed yet: `test/setup.ts` fails the file if any is left open. */
+export const openProbes = new Set<Probe>();
+
+export function openProbe(where: { namespace: string; schema: string; redisUrl?: string; databaseUrl?: string; streamMaxLen?: number }): Probe {
+  const url = where.redisUrl ?? redisUrl;
+  const sql = createSql(where.databaseUrl ?? databaseUrl, where.schema, { max: 2 });
+  const redis = createRedis(url, `attune:probe:${where.namespace}`);
+  const probe: Probe = {
+    sql,
+    redis,
+    redisUrl: url,
+    catalog: streamCatalog(where.namespace),
+    keys: keyCatalog(where.namespace),
+    publisher: new Publisher(redis, where.streamMaxLen ?? 100_000),
+    async close() {
+      if (!openProbes.delete(probe)) return;
+      redis.disconnect();
+      await sql.end({ timeout: 2 });
+    },
+  };
+  openProbes.add(probe);
+  return probe;
+}
+
+const probes = new WeakMap<Attune, Probe>();
+
+/**
+ * The probe of an instance (opened on first use from its config): closed when the instance stops,
+ * so a test that disposes its instances leaks no probe.
+ */
+export function probe(attune: Attune): Probe {
+  const known = probes.get(attune);
+  if (known) return known;
+  const { namespace, schema, redisUrl: url, databaseUrl: dbUrl, streamMaxLen } = attune.config;
+  const opened = openProbe({ namespace, schema, redisUrl: url, databaseUrl: dbUrl, streamMaxLen });
+  probes.set(attune, opened);
+  const stop = attune.stop.bind(attune);
+  attune.stop = async () => {
+    try {
+      await stop();
+    } finally {
+      probes.delete(attune);
+      await opened.close();
+    }
+  };
+  return opened;
 }

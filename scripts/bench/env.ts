@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createAttune, type Attune, type StartOptions } from '../../src/attune.ts';
 import type { AttuneOptionsInput } from '../../src/config.ts';
-import { dropIsolation, isolation } from '../../test/support.ts';
+import { dropIsolation, isolation, probe, type Probe } from '../../test/support.ts';
 import { NOOP_ACTION, writeBenchPack } from './bench-pack.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,11 +23,14 @@ export interface ChildSpec {
 
 export class BenchEnv {
   readonly attune: Attune;
+  /** Raw Postgres and Redis on the scenario's schema and namespace, for measuring (closed with the instance). */
+  readonly probe: Probe;
   private readonly children: ChildProcess[] = [];
   private readonly removePack: () => Promise<void>;
 
   private constructor(attune: Attune, removePack: () => Promise<void>) {
     this.attune = attune;
+    this.probe = probe(attune);
     this.removePack = removePack;
   }
 

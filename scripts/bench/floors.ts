@@ -18,8 +18,8 @@ export async function shellPipeline(n: number, concurrency: number): Promise<num
     await waitForWorkers(env, 1);
     const start = Date.now();
     await env.emitMany(TRIGGERS.echo, n);
-    await waitForFinished(env.attune.sql, n, 60_000 + n * 20, 'shell');
-    return rateSince(env.attune.sql, n, start);
+    await waitForFinished(env.probe.sql, n, 60_000 + n * 20, 'shell');
+    return rateSince(env.probe.sql, n, start);
   });
 }
 
@@ -81,8 +81,8 @@ export async function sleepScaleOut(n: number, concurrency: number): Promise<{ w
       await waitForWorkers(env, workers);
       const start = Date.now();
       await env.emitMany(TRIGGERS.sleep, n, rates.length * n);
-      await waitForFinished(env.attune.sql, (rates.length + 1) * n, 60_000 + n * 100, `scale-out ×${workers}`);
-      rates.push(await rateSince(env.attune.sql, n, start));
+      await waitForFinished(env.probe.sql, (rates.length + 1) * n, 60_000 + n * 100, `scale-out ×${workers}`);
+      rates.push(await rateSince(env.probe.sql, n, start));
       progress(`scale-out: ${workers} worker(s): ${rates.at(-1)?.toFixed(1)} executions/s`);
     }
     const [w1 = Number.NaN, w2 = Number.NaN, w4 = Number.NaN] = rates;

@@ -7,7 +7,7 @@ const PIPELINE = ['enforcer', 'scheduler', 'worker', 'manager'] as const;
 
 export async function waitForWorkers(env: BenchEnv, count: number): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while ((await env.attune.context.redis.hlen(env.attune.context.keys.workers)) < count) {
+  while ((await env.probe.redis.hlen(env.probe.keys.workers)) < count) {
     if (Date.now() > deadline) throw new Error(`fewer than ${count} workers registered after 30 s`);
     await sleep(20);
   }
@@ -17,8 +17,8 @@ async function throughput(env: BenchEnv, n: number, label: string): Promise<numb
   const start = Date.now();
   await env.emitMany(TRIGGERS.noop, n);
   progress(`${label}: ${n} events emitted in ${Date.now() - start} ms`);
-  await waitForFinished(env.attune.sql, n, 60_000 + n * 5, label);
-  return rateSince(env.attune.sql, n, start);
+  await waitForFinished(env.probe.sql, n, 60_000 + n * 5, label);
+  return rateSince(env.probe.sql, n, start);
 }
 
 /** N events → one rule → in-process no-op; executions/s from first emit to last `succeeded` row. */
@@ -72,8 +72,8 @@ export async function latency(rate: number, seconds: number, concurrency: number
       await sleep(2);
     }
     const elapsed = (performance.now() - start) / 1000;
-    await waitForFinished(env.attune.sql, total, 60_000, 'latency');
-    const rows = await env.attune.sql<{ ms: number }[]>`
+    await waitForFinished(env.probe.sql, total, 60_000, 'latency');
+    const rows = await env.probe.sql<{ ms: number }[]>`
       select (extract(epoch from x.finished_at - ev.occurred_at) * 1000)::float8 as ms
       from execution x join enforcement en on en.id = x.enforcement_id join event ev on ev.id = en.event_id
       order by 1`;
@@ -94,14 +94,14 @@ export async function backlog(n: number, concurrency: number): Promise<Backlog> 
   return withEnv('backlog', async (env) => {
     await env.start({ actors: ['scheduler', 'worker', 'manager'], runtimes: ['node'], concurrency });
     await waitForWorkers(env, 1);
-    const { sql, context: ctx } = env.attune;
+    const { sql, publisher, catalog } = env.probe;
     const start = Date.now();
     const rows = await sql<{ id: number; trace: string }[]>`
       insert into execution (action_ref, parameters, trace)
       select ${NOOP_ACTION}, jsonb_build_object('n', g), md5(g::text) from generate_series(1, ${n}::int) g
       returning id, trace`;
     for (let i = 0; i < rows.length; i += 1000) {
-      await ctx.publisher.publishMany(rows.slice(i, i + 1000).map((r) => ({ def: ctx.catalog.executionRequested, payload: { executionId: r.id }, trace: r.trace })));
+      await publisher.publishMany(rows.slice(i, i + 1000).map((r) => ({ def: catalog.executionRequested, payload: { executionId: r.id }, trace: r.trace })));
     }
     progress(`backlog: ${n} executions requested in ${Date.now() - start} ms`);
     await waitForFinished(sql, n, 120_000, 'backlog');

@@ -1,7 +1,7 @@
 /** What a chaos run counts in Postgres and Redis, and the table it prints. */
 import { readFile } from 'node:fs/promises';
 import type { Attune } from '../../src/index.ts';
-import { listDead } from '../../src/streams/dlq.ts';
+import { probe } from '../../test/support.ts';
 
 export interface ChaosReport {
   emitted: number;
@@ -20,7 +20,7 @@ export interface ChaosReport {
 
 /** `emitted`: the dedupe keys of the emitted events. */
 export async function measure(attune: Attune, emitted: readonly string[], marksFile: string): Promise<ChaosReport> {
-  const sql = attune.sql;
+  const sql = probe(attune).sql;
   const [c] = await sql<{ stored: number; enf: number; exe: number; dup_enf: number; dup_exe: number; no_enf: number; no_exe: number; unfinished: number }[]>`
     select
       (select count(*)::int from event where dedupe_key = any(${emitted as string[]}::text[])) as stored,
@@ -51,7 +51,7 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
 }
 
 async function deadSummary(attune: Attune): Promise<{ dead: number; deadReasons: Record<string, number> }> {
-  const dead = await listDead(attune.context);
+  const dead = await attune.dlq.list();
   const deadReasons: Record<string, number> = {};
   for (const d of dead) {
     const key = `${d.originType}: ${d.error.replace(/\d+/g, 'N').slice(0, 100)}`;

@@ -1,5 +1,5 @@
 /** Plain-text tables and execution lines for the CLI. */
-import type { ExecutionRow } from '../db/executions-repo.ts';
+import type { ExecutionRow } from '../index.ts';
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -1,6 +1,7 @@
 /**
- * The stream catalog: every stream, its one message schema, its one consumer group and its limits.
- * Key names are built here and nowhere else.
+ * The stream catalog: every stream, its one message schema and its one consumer group; and the
+ * key catalog: every other Redis key of a namespace. Key names are built, and read back, here and
+ * nowhere else.
  */
 import type { z } from 'zod';
 import {
@@ -23,8 +24,6 @@ export interface StreamDef<S extends z.ZodType = z.ZodType> {
   readonly group: string | null;
 }
 
-export type MessageOf<D> = D extends StreamDef<infer S> ? z.output<S> : never;
-
 const runtimeName = /^[a-z0-9_-]+$/;
 
 function def<S extends z.ZodType>(namespace: string, type: string, schema: S, group: string | null): StreamDef<S> {
@@ -33,7 +32,9 @@ function def<S extends z.ZodType>(namespace: string, type: string, schema: S, gr
 
 /** Builds the catalog of one namespace. */
 export function streamCatalog(namespace: string) {
+  const prefix = `${namespace}:`;
   return {
+    namespace,
     eventCreated: def(namespace, 'event.created', eventCreated, 'enforcer'),
     executionRequested: def(namespace, 'execution.requested', executionRequested, 'scheduler'),
     executionScheduled(runtime: string) {
@@ -47,6 +48,10 @@ export function streamCatalog(namespace: string) {
       return def(namespace, `worker.${workerId}.control`, workerControl, null);
     },
     dead: def(namespace, 'dead', deadLetter, null),
+    /** The message type of a key of this namespace (`{namespace}:{type}` → `{type}`), or null for a key of another. */
+    typeOf(key: string): string | null {
+      return key.startsWith(prefix) ? key.slice(prefix.length) : null;
+    },
   };
 }
 export type StreamCatalog = ReturnType<typeof streamCatalog>;

@@ -15,6 +15,7 @@ export interface ConsumerContext<B> {
   failures: number;
   stopping: boolean;
   prepared: boolean;
+  /** The message of the latest failure, until a success resets it (`StreamConsumer.state()` shows it). */
   lastError: string | null;
 }
 

@@ -1,6 +1,6 @@
 /** Length, groups, consumers, pending and lag of every stream of a namespace (`attune streams`). */
-import type { AttuneContext } from '../context.ts';
-import { fixedStreams } from './catalog.ts';
+import type { Redis } from 'ioredis';
+import { fixedStreams, type KeyCatalog, type StreamCatalog } from './catalog.ts';
 
 export interface GroupStats {
   name: string;
@@ -23,23 +23,23 @@ function pairs(list: unknown[]): Record<string, unknown> {
   return out;
 }
 
-export async function streamStats(ctx: AttuneContext): Promise<StreamStats[]> {
-  const keys = new Map(fixedStreams(ctx.catalog).map((d) => [d.key, d.type]));
+export async function streamStats(redis: Redis, catalog: StreamCatalog, keys: KeyCatalog): Promise<StreamStats[]> {
+  const streams = new Map(fixedStreams(catalog).map((d) => [d.key, d.type]));
   let cursor = '0';
   do {
-    const [next, found] = await ctx.redis.scan(cursor, 'MATCH', ctx.keys.scheduledPattern, 'COUNT', 500);
+    const [next, found] = await redis.scan(cursor, 'MATCH', keys.scheduledPattern, 'COUNT', 500);
     cursor = next;
-    for (const k of found) keys.set(k, k.slice(ctx.config.namespace.length + 1));
+    for (const k of found) streams.set(k, catalog.typeOf(k) ?? k);
   } while (cursor !== '0');
   const out: StreamStats[] = [];
-  for (const [key, type] of [...keys].sort()) {
-    const exists = await ctx.redis.exists(key);
+  for (const [key, type] of [...streams].sort()) {
+    const exists = await redis.exists(key);
     if (!exists) {
       out.push({ stream: key, type, length: 0, groups: [] });
       continue;
     }
-    const length = await ctx.redis.xlen(key);
-    const groups = ((await ctx.redis.xinfo('GROUPS', key)) as unknown[][]).map((g) => {
+    const length = await redis.xlen(key);
+    const groups = ((await redis.xinfo('GROUPS', key)) as unknown[][]).map((g) => {
       const o = pairs(g);
       return {
         name: String(o.name),

@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { streamCatalog } from '../../src/streams/catalog.ts';
-import { StreamConsumer, type Delivery, type ConsumerSettings } from '../../src/streams/consumer.ts';
+import { StreamConsumer, type ConsumerOptions, type ConsumerSettings, type Delivery } from '../../src/streams/consumer.ts';
 import { Publisher } from '../../src/streams/publisher.ts';
 import { createBlockingRedis, createRedis } from '../../src/streams/redis.ts';
 import type { ExecutionRequested } from '../../src/streams/messages.ts';
@@ -19,7 +19,12 @@ const running: StreamConsumer<ExecutionRequested>[] = [];
 
 const settings: ConsumerSettings = { batchSize: 50, blockMs: 200, claimIdleMs: 300, claimEveryMs: 100, maxDeliveries: 3, maxPayloadBytes: 4096 };
 
-function consumer(name: string, handle: (b: Delivery<ExecutionRequested>[]) => Promise<void>, def = catalog.executionRequested) {
+function consumer(
+  name: string,
+  handle: (b: Delivery<ExecutionRequested>[]) => Promise<void>,
+  def = catalog.executionRequested,
+  extra: Partial<ConsumerOptions<ExecutionRequested>> = {},
+) {
   const c = new StreamConsumer<ExecutionRequested>({
     name,
     redis,
@@ -32,6 +37,7 @@ function consumer(name: string, handle: (b: Delivery<ExecutionRequested>[]) => P
     deadMaxLen: 10_000,
     log,
     handle,
+    ...extra,
   });
   running.push(c);
   c.start();
@@ -134,6 +140,31 @@ describe('consumer loop', () => {
     expect(failures).toBe(3);
     expect(got[0]?.deliveries).toBe(1);
     expect(await pending(def)).toBe(0);
+  });
+
+  it('while backing off, state() says why', async () => {
+    const def = { ...catalog.executionRequested, key: `${iso.namespace}:state-test` };
+    const c = consumer('c4', async () => Promise.reject(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })), def);
+    await publisher.publish(def, { executionId: 6 });
+    await eventually('backing off with the error', () => /^backingOff: connection reset$/.test(c.state()));
+  });
+
+  it('the one-by-one retry of a failed batch has the same deadline as the batch', async () => {
+    const def = { ...catalog.executionRequested, key: `${iso.namespace}:deadline-test` };
+    await publisher.publishMany([21, 22].map((executionId) => ({ def, payload: { executionId } })));
+    const calls: number[][] = [];
+    consumer(
+      'c5',
+      async (batch) => {
+        calls.push(batch.map((d) => d.message.payload.executionId));
+        if (calls.length === 1) throw new Error('bad batch'); // the batch fails for a reason of its own…
+        if (calls.length === 2) await new Promise(() => {}); // …and its first message, alone, never settles
+      },
+      def,
+      { handleDeadlineMs: 300 },
+    );
+    await eventually('the batch handled again after the deadline, and acked', async () => calls.length >= 3 && (await pending(def)) === 0);
+    expect(calls.slice(0, 3)).toEqual([[21, 22], [21], [21, 22]]);
   });
 
   it("takes over entries idle in another consumer's pending list (XAUTOCLAIM)", async () => {

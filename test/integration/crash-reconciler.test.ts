@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
 import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
 
@@ -29,13 +29,13 @@ describe('reconciler', () => {
     const file = await tempFile('reconcile');
     for (let i = 0; i < 3; i++) await attune.emit('crashtest.go', { file });
     expect((await crashing.exited).signal).toBe('SIGKILL');
-    const stuck = await attune.sql<{ status: string }[]>`select status from execution`;
+    const stuck = await probe(attune).sql<{ status: string }[]>`select status from execution`;
     expect(stuck.length).toBeGreaterThan(0);
     expect(stuck.every((e) => e.status === 'requested')).toBe(true);
 
     // Redis loses its data: every stream of the namespace is gone, pending entries with them.
-    const c = attune.context.catalog;
-    await attune.context.redis.del(c.eventCreated.key, c.executionRequested.key);
+    const c = probe(attune).catalog;
+    await probe(attune).redis.del(c.eventCreated.key, c.executionRequested.key);
 
     procs.push(await spawnActors({ actors: 'enforcer,scheduler,worker,manager', options }));
     const counts = await allFinished(attune, stuck.length);
@@ -55,7 +55,7 @@ describe('reconciler', () => {
     const file = await tempFile('orphan');
     const { trace } = await attune.emit('crashtest.go', { file, seconds: 5 });
     const running = await eventually('the long action running', async () => {
-      const [row] = await attune.sql<{ id: number; status: string }[]>`select id, status from execution where trace = ${trace}`;
+      const [row] = await probe(attune).sql<{ id: number; status: string }[]>`select id, status from execution where trace = ${trace}`;
       return row?.status === 'running' ? row : null;
     });
     await kill(worker); // SIGKILL mid-action; no other worker exists to claim its entry

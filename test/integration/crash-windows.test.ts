@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActorName, Attune } from '../../src/index.ts';
-import { disposeAttune, testAttune } from '../helpers.ts';
+import { disposeAttune, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
 import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
 
@@ -60,7 +60,7 @@ describe('crash windows: killed at each point, the work completes exactly once',
       const ran = await runs(file);
       expect(new Set(ran).size, `runs: ${ran.join(',')}`).toBe(ran.length); // never run twice
       if (w.abandons) {
-        const abandoned = await a.sql<{ id: number; status_reason: string }[]>`select id, status_reason from execution where status = 'abandoned'`;
+        const abandoned = await probe(a).sql<{ id: number; status_reason: string }[]>`select id, status_reason from execution where status = 'abandoned'`;
         expect(abandoned.length).toBe(1); // the one claimed when the worker died
         for (const e of abandoned) expect(e.status_reason).toMatch(/was lost while running this execution; not run again/);
         expect((c.byStatus.succeeded ?? 0) + abandoned.length).toBe(EVENTS);

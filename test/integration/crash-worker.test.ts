@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
 import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
 
@@ -27,12 +27,12 @@ async function worker(): Promise<ActorProcess> {
   return p;
 }
 async function status(id: number) {
-  const [e] = await attune.sql<{ status: string; status_reason: string | null }[]>`select status, status_reason from execution where id = ${id}`;
+  const [e] = await probe(attune).sql<{ status: string; status_reason: string | null }[]>`select status, status_reason from execution where id = ${id}`;
   return e;
 }
 async function pendingOfWorkers(): Promise<number> {
-  const key = attune.context.catalog.executionScheduled('shell').key;
-  const [count] = (await attune.context.redis.xpending(key, 'worker')) as [number];
+  const key = probe(attune).catalog.executionScheduled('shell').key;
+  const [count] = (await probe(attune).redis.xpending(key, 'worker')) as [number];
   return Number(count);
 }
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAttune, type Attune } from '../../src/index.ts';
-import { disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { allFinished, crashPackDir, runs, tempFile } from '../fixtures/crash-harness.ts';
 
 const run = promisify(execFile);
@@ -20,14 +20,14 @@ async function cli(...args: string[]): Promise<string> {
   return stdout;
 }
 async function deadCount(): Promise<number> {
-  return attune.context.redis.xlen(attune.context.catalog.dead.key);
+  return probe(attune).redis.xlen(probe(attune).catalog.dead.key);
 }
 
 beforeAll(async () => {
   attune = await testAttune('dlq', { consumer: { maxPayloadBytes: 4096, blockMs: 200 } });
   await attune.packs.load(crashPackDir);
   await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
-  env = { ...process.env, REDIS_URL: attune.context.redisUrl, DATABASE_URL: attune.config.databaseUrl, ATTUNE_NAMESPACE: attune.config.namespace, ATTUNE_DB_SCHEMA: attune.config.schema, ATTUNE_LOG_LEVEL: 'silent' };
+  env = { ...process.env, REDIS_URL: attune.config.redisUrl, DATABASE_URL: attune.config.databaseUrl, ATTUNE_NAMESPACE: attune.config.namespace, ATTUNE_DB_SCHEMA: attune.config.schema, ATTUNE_LOG_LEVEL: 'silent' };
 });
 afterAll(async () => {
   await disposeAttune(attune);
@@ -35,8 +35,8 @@ afterAll(async () => {
 
 describe('garbage in any stream', () => {
   it('ends in dead with a readable reason, and the stream keeps flowing', async () => {
-    const c = attune.context.catalog;
-    const r = attune.context.redis;
+    const c = probe(attune).catalog;
+    const r = probe(attune).redis;
     const huge = JSON.stringify({ executionId: 1, pad: 'x'.repeat(10_000) });
     const garbage: [string, string[], RegExp][] = [
       [c.eventCreated.key, ['hello', 'world'], /missing field\(s\): type, id, trace, payload/],
@@ -76,18 +76,18 @@ describe('garbage in any stream', () => {
 describe('attune dlq replay', () => {
   it('puts the original entry back on its origin stream; after the cause is fixed it is handled', async () => {
     // An enforcer with a tight payload limit dead-letters a big (but valid) event...
-    const strict = await createAttune({ redis: attune.context.redisUrl, database: attune.config.databaseUrl, namespace: attune.config.namespace, schema: attune.config.schema, logLevel: 'silent', consumer: { maxPayloadBytes: 1024 } });
+    const strict = await createAttune({ redis: attune.config.redisUrl, database: attune.config.databaseUrl, namespace: attune.config.namespace, schema: attune.config.schema, logLevel: 'silent', consumer: { maxPayloadBytes: 1024 } });
     await attune.stop(); // the lenient actors stop; the strict enforcer alone reads event.created
     await strict.start({ actors: ['enforcer'] });
     const file = await tempFile('replay');
     const { eventId } = await strict.emit('crashtest.go', { file, pad: 'y'.repeat(2000) });
-    await eventually('the big event is dead', async () => (await strict.context.redis.xlen(strict.context.catalog.dead.key)) === 1);
+    await eventually('the big event is dead', async () => (await probe(strict).redis.xlen(probe(strict).catalog.dead.key)) === 1);
     await strict.stop();
 
     // ...the operator raises the limit (a new process) and replays it.
-    attune = await createAttune({ redis: strict.context.redisUrl, database: strict.config.databaseUrl, namespace: strict.config.namespace, schema: strict.config.schema, logLevel: 'silent', consumer: { blockMs: 200 } });
+    attune = await createAttune({ redis: strict.config.redisUrl, database: strict.config.databaseUrl, namespace: strict.config.namespace, schema: strict.config.schema, logLevel: 'silent', consumer: { blockMs: 200 } });
     const [dead] = JSON.parse(await cli('dlq', 'list', '--json')) as { id: string; origin: string; error: string; fields: Record<string, string> }[];
-    expect(dead?.origin).toBe(attune.context.catalog.eventCreated.key);
+    expect(dead?.origin).toBe(probe(attune).catalog.eventCreated.key);
     expect(dead?.error).toMatch(/over the limit of 1024/);
     expect(JSON.parse(dead?.fields.payload ?? '{}')).toMatchObject({ eventId });
     expect(await cli('dlq', 'replay', dead!.id)).toContain('1 replayed');
@@ -95,7 +95,7 @@ describe('attune dlq replay', () => {
     await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
     const counts = await allFinished(attune, 2); // the one of the first test, and the replayed one
     expect(counts.byStatus).toEqual({ succeeded: 2 });
-    expect(await attune.sql`select id from event where id = ${eventId}`).toHaveLength(1);
+    expect(await probe(attune).sql`select id from event where id = ${eventId}`).toHaveLength(1);
     expect(await runs(file)).toHaveLength(1);
   });
 

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 describe('enforcer redelivery', () => {
   let attune: Attune;
   beforeAll(async () => {
     attune = await testAttune('enfredeliver');
     await attune.packs.load(corePackDir);
-    await attune.sql`insert into rule (ref, pack, trigger_ref, action_ref, action_params)
+    await probe(attune).sql`insert into rule (ref, pack, trigger_ref, action_ref, action_params)
       values ('core.echo_event', 'core', 'core.event', 'core.echo', '{"message": "{{ event.payload.text }}"}')`;
     await attune.start({ actors: ['enforcer'] });
   });
@@ -22,13 +22,13 @@ describe('enforcer redelivery', () => {
   });
 
   async function publish(eventId: string, text: string, copies: number): Promise<void> {
-    const { publisher, catalog } = attune.context;
+    const { publisher, catalog } = probe(attune);
     const payload = { eventId, trigger: 'core.event', triggerInstanceId: null, payload: { text }, dedupeKey: null, occurredAt: new Date().toISOString() };
     await publisher.publishMany(Array.from({ length: copies }, () => ({ def: catalog.eventCreated, payload, trace: `trace-${text}` })));
   }
 
   async function requestedMessages(): Promise<number> {
-    return attune.context.redis.xlen(attune.context.catalog.executionRequested.key);
+    return probe(attune).redis.xlen(probe(attune).catalog.executionRequested.key);
   }
 
   it('one execution per event and rule, re-published while still requested', async () => {
@@ -40,10 +40,10 @@ describe('enforcer redelivery', () => {
     const second = randomUUID();
     await publish(second, 'two', 1);
     await eventually('the second event is enforced', async () => {
-      const [r] = await attune.sql<{ n: number }[]>`select count(*)::int as n from execution`;
+      const [r] = await probe(attune).sql<{ n: number }[]>`select count(*)::int as n from execution`;
       return r?.n === 2;
     });
-    const rows = await attune.sql<{ event_id: string; events: number; enforcements: number; executions: number; message: string }[]>`
+    const rows = await probe(attune).sql<{ event_id: string; events: number; enforcements: number; executions: number; message: string }[]>`
       select ev.id as event_id,
         (select count(*)::int from event where id = ev.id) as events,
         (select count(*)::int from enforcement where event_id = ev.id) as enforcements,

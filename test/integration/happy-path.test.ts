@@ -1,7 +1,7 @@
 /** The classic scenario: the interval timer rule → core.echo → "hello, world" in Postgres. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 describe('timer rule → core.echo, end to end', () => {
   let attune: Attune;
@@ -18,7 +18,7 @@ describe('timer rule → core.echo, end to end', () => {
     const rows = await eventually(
       '3 succeeded executions of core.echo',
       async () => {
-        const r = await attune.sql<{ id: number; trace: string; result: { stdout?: string }; enforcement_id: number; started_at: Date | null; finished_at: Date }[]>`
+        const r = await probe(attune).sql<{ id: number; trace: string; result: { stdout?: string }; enforcement_id: number; started_at: Date | null; finished_at: Date }[]>`
           select id, trace, result, enforcement_id, started_at, finished_at from execution where action_ref = 'core.echo' and status = 'succeeded' order by id`;
         return r.length >= 3 ? r : null;
       },
@@ -29,20 +29,20 @@ describe('timer rule → core.echo, end to end', () => {
       // A fast action sends no separate `running` report: its outcome carries the start time.
       expect(e.started_at).not.toBeNull();
       expect(e.started_at!.getTime()).toBeLessThanOrEqual(e.finished_at.getTime());
-      const enf = await attune.sql<{ id: number; event_id: string; trace: string; rule_ref: string }[]>`
+      const enf = await probe(attune).sql<{ id: number; event_id: string; trace: string; rule_ref: string }[]>`
         select id, event_id, trace, rule_ref from enforcement where id = ${e.enforcement_id}`;
       expect(enf).toHaveLength(1);
       expect(enf[0]?.rule_ref).toBe('core.hello_world_timer');
-      const events = await attune.sql<{ id: string; trace: string; trigger_ref: string }[]>`select id, trace, trigger_ref from event where id = ${enf[0]!.event_id}`;
+      const events = await probe(attune).sql<{ id: string; trace: string; trigger_ref: string }[]>`select id, trace, trigger_ref from event where id = ${enf[0]!.event_id}`;
       expect(events).toHaveLength(1);
       expect(events[0]?.trigger_ref).toBe('core.intervaltimer');
       expect(events[0]?.trace).toBe(e.trace);
       expect(enf[0]?.trace).toBe(e.trace);
-      const perEvent = await attune.sql`select 1 from enforcement where event_id = ${events[0]!.id}`;
+      const perEvent = await probe(attune).sql`select 1 from enforcement where event_id = ${events[0]!.id}`;
       expect(perEvent).toHaveLength(1);
     }
     // One event per tick: no two events share a dedupe key, and every event made one execution.
-    const [counts] = await attune.sql<{ events: number; keys: number }[]>`
+    const [counts] = await probe(attune).sql<{ events: number; keys: number }[]>`
       select count(*)::int as events, count(distinct dedupe_key)::int as keys from event`;
     expect(counts?.events).toBe(counts?.keys);
   });

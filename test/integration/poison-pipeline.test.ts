@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, redisUrl, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, redisUrl, testAttune } from '../helpers.ts';
 
 const demoPack = fileURLToPath(new URL('../fixtures/packs/demo', import.meta.url));
 
@@ -14,7 +14,7 @@ describe('poison messages on every stream of the pipeline', () => {
     attune = await testAttune('poison');
     await attune.packs.load(corePackDir);
     await attune.packs.load(demoPack);
-    await attune.sql`update rule set enabled = false where ref = 'core.hello_world_timer'`;
+    await probe(attune).sql`update rule set enabled = false where ref = 'core.hello_world_timer'`;
     await attune.start();
   });
   afterAll(async () => {
@@ -23,7 +23,7 @@ describe('poison messages on every stream of the pipeline', () => {
   });
 
   it('dead-letters wrong payloads with a reason, acks them, and still runs the next valid event', async () => {
-    const c = attune.context.catalog;
+    const c = probe(attune).catalog;
     const targets = [c.eventCreated, c.executionRequested, c.executionScheduled('shell'), c.executionStatus];
     await eventually('all groups exist', async () => {
       const stats = await attune.streams();
@@ -35,7 +35,7 @@ describe('poison messages on every stream of the pipeline', () => {
     }
     const { trace } = await attune.emit('core.event', { msg: 'still flowing' });
     const execution = await eventually('the valid event ran', async () => {
-      const [row] = await attune.sql<{ id: number; status: string; result: { stdout: string } }[]>`
+      const [row] = await probe(attune).sql<{ id: number; status: string; result: { stdout: string } }[]>`
         select id, status, result from execution where trace = ${trace} and status = 'succeeded'`;
       return row;
     });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 const run = promisify(execFile);
 const rule = {
@@ -20,7 +20,7 @@ const rule = {
 describe('rule dry-run', () => {
   let attune: Attune;
   const counts = async () =>
-    (await attune.sql<{ e: number; f: number; x: number; r: number }[]>`
+    (await probe(attune).sql<{ e: number; f: number; x: number; r: number }[]>`
       select (select count(*)::int from event) as e, (select count(*)::int from enforcement) as f,
              (select count(*)::int from execution) as x, (select count(*)::int from rule) as r`)[0];
 
@@ -31,7 +31,7 @@ describe('rule dry-run', () => {
     await attune.start({ actors: ['enforcer'] });
     const ids: string[] = [];
     for (const [host, used] of [['a', 95], ['b', 40], ['c', 99]] as const) ids.push((await attune.emit('core.event', { host, disk: { used } })).eventId);
-    await eventually('3 events stored', async () => (await attune.sql`select 1 from event where id = any(${ids}::uuid[])`).length === 3);
+    await eventually('3 events stored', async () => (await probe(attune).sql`select 1 from event where id = any(${ids}::uuid[])`).length === 3);
   });
   afterAll(async () => {
     await disposeAttune(attune);
@@ -48,7 +48,7 @@ describe('rule dry-run', () => {
   });
 
   it('honours --since: events older than the window are not evaluated', async () => {
-    await attune.sql`update event set created_at = now() - interval '2 hours' where payload->>'host' = 'c'`;
+    await probe(attune).sql`update event set created_at = now() - interval '2 hours' where payload->>'host' = 'c'`;
     const r = await attune.rules.test(rule, { sinceMs: 3_600_000 });
     expect(r.evaluated).toBe(2);
     expect(r.matches.map((m) => m.payload.host)).toEqual(['a']);

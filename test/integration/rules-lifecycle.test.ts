@@ -4,15 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 describe('rule lifecycle', () => {
   let attune: Attune;
   /** Emits an event and waits until the enforcer stored it; returns how many executions it made. */
   async function executionsFor(payload: Record<string, unknown>): Promise<number> {
     const { eventId } = await attune.emit('core.event', payload);
-    await eventually('the event stored', async () => (await attune.sql`select 1 from event where id = ${eventId}`).length === 1);
-    const rows = await attune.sql`select 1 from execution x join enforcement e on e.id = x.enforcement_id where e.event_id = ${eventId}`;
+    await eventually('the event stored', async () => (await probe(attune).sql`select 1 from event where id = ${eventId}`).length === 1);
+    const rows = await probe(attune).sql`select 1 from execution x join enforcement e on e.id = x.enforcement_id where e.event_id = ${eventId}`;
     return rows.length;
   }
 
@@ -66,7 +66,7 @@ describe('rule lifecycle', () => {
     const a = await attune.rules.create(cron('tick_a'));
     const b = await attune.rules.create(cron('tick_b'));
     const ticks = async (instance: number | null, after: Date) =>
-      (await attune.sql`select 1 from event where trigger_instance_id = ${instance} and occurred_at > ${after}`).length;
+      (await probe(attune).sql`select 1 from event where trigger_instance_id = ${instance} and occurred_at > ${after}`).length;
     await eventually('rule A fires', async () => (await ticks(a.trigger_instance_id, new Date(0))) >= 2);
     await attune.rules.disable('core.tick_a');
     const cutoff = new Date(Date.now() + 1000);

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 const rtPackDir = fileURLToPath(new URL('../fixtures/rt-pack', import.meta.url));
 const logLines: string[] = [];
@@ -24,7 +24,7 @@ let tmp = '';
 
 /** Every value held in the namespace's Redis keys: stream entries, strings, hashes. */
 async function redisDump(): Promise<string> {
-  const r = attune.context.redis;
+  const r = probe(attune).redis;
   const keys = (await r.keys(`${attune.config.namespace}:*`)).filter((k) => !k.endsWith(':secret-key'));
   const parts: string[] = [];
   for (const k of keys) {
@@ -37,8 +37,8 @@ async function redisDump(): Promise<string> {
 }
 
 async function storedExecutions(): Promise<string> {
-  const rows = await attune.sql<{ row: string }[]>`select row_to_json(e)::text as row from execution e`;
-  const enf = await attune.sql<{ row: string }[]>`select row_to_json(x)::text as row from enforcement x`;
+  const rows = await probe(attune).sql<{ row: string }[]>`select row_to_json(e)::text as row from execution e`;
+  const enf = await probe(attune).sql<{ row: string }[]>`select row_to_json(x)::text as row from enforcement x`;
   return [...rows, ...enf].map((r) => r.row).join('\n');
 }
 
@@ -65,7 +65,7 @@ describe('secret parameters', () => {
     expect(e.result?.stdout).toBe('token is ********\n');
     expect(e.result?.stderr).toContain('"token":"********"'); // the stdin JSON, echoed to stderr
     expect(e.stderr).not.toContain(token);
-    const [sealed] = await attune.sql<{ secrets: string }[]>`select secrets from execution where id = ${e.id}`;
+    const [sealed] = await probe(attune).sql<{ secrets: string }[]>`select secrets from execution where id = ${e.id}`;
     expect(sealed?.secrets).toMatch(/^v1:/);
 
     const rerun = await attune.executions.rerun(e.id, { wait: true });
@@ -94,7 +94,7 @@ describe('secret parameters', () => {
   });
 
   it('the sealed column opens only with the key it was sealed with', async () => {
-    const [row] = await attune.sql<{ id: number; secrets: string }[]>`select id, secrets from execution where secrets is not null limit 1`;
+    const [row] = await probe(attune).sql<{ id: number; secrets: string }[]>`select id, secrets from execution where secrets is not null limit 1`;
     const { decryptSecrets, deriveKey } = await import('../../src/actions/secrets.ts');
     expect(() => decryptSecrets(deriveKey('some other key, 16+ chars'), row!.secrets)).toThrow('secret key differs');
     expect(decryptSecrets(deriveKey('a test key of at least 16 chars'), row!.secrets).secrets.token).toMatch(/^s3cr3t-|^rule-/);

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 describe('sensor replicas', () => {
   let attune: Attune;
@@ -29,7 +29,7 @@ describe('sensor replicas', () => {
     });
   /** Tick times (ms) of the rule's stored events, ascending, and how many were catch-up ticks. */
   const ticks = async () => {
-    const rows = await attune.sql<{ at: Date; catch_up: boolean }[]>`
+    const rows = await probe(attune).sql<{ at: Date; catch_up: boolean }[]>`
       select occurred_at as at, coalesce((payload->>'catch_up')::boolean, false) as catch_up
       from event where trigger_instance_id = ${instance} order by occurred_at`;
     return { times: rows.map((r) => r.at.getTime()), catchUp: rows.filter((r) => r.catch_up).length };
@@ -63,7 +63,7 @@ describe('sensor replicas', () => {
     const doubled = await eventually(
       'both sensors publishing 4 ticks each',
       async () => {
-        const entries = await attune.context.redis.xrange(attune.context.catalog.eventCreated.key, '-', '+');
+        const entries = await probe(attune).redis.xrange(probe(attune).catalog.eventCreated.key, '-', '+');
         const perKey = new Map<string, number>();
         for (const [, fields] of entries) {
           const payload = JSON.parse(fields[fields.indexOf('payload') + 1] ?? '{}') as { dedupeKey?: string };

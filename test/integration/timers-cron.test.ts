@@ -1,7 +1,7 @@
 /** core.crontimer with a seconds field fires on schedule, end to end; core.datetimer fires once. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 describe('cron and date timers', () => {
   let attune: Attune;
@@ -25,7 +25,7 @@ describe('cron and date timers', () => {
     const rows = await eventually(
       '3 succeeded executions of the cron rule',
       async () => {
-        const r = await attune.sql<{ executed_at: string; stdout: string }[]>`
+        const r = await probe(attune).sql<{ executed_at: string; stdout: string }[]>`
           select ev.payload->>'executed_at' as executed_at, x.result->>'stdout' as stdout
           from execution x join enforcement e on e.id = x.enforcement_id join event ev on ev.id = e.event_id
           where e.rule_id = ${rule.id} and x.status = 'succeeded' order by ev.occurred_at`;
@@ -51,7 +51,7 @@ describe('cron and date timers', () => {
       action: { ref: 'core.noop' },
     });
     const [event] = await eventually('the date timer event', async () => {
-      const r = await attune.sql<{ occurred_at: Date }[]>`select occurred_at from event where trigger_instance_id = ${rule.trigger_instance_id}`;
+      const r = await probe(attune).sql<{ occurred_at: Date }[]>`select occurred_at from event where trigger_instance_id = ${rule.trigger_instance_id}`;
       return r.length > 0 ? r : null;
     });
     expect(event?.occurred_at.toISOString()).toBe(at.toISOString());
@@ -59,7 +59,7 @@ describe('cron and date timers', () => {
     await attune.rules.disable('core.once');
     await attune.rules.enable('core.once');
     const { eventId } = await attune.emit('core.event', {});
-    await eventually('a later event stored', async () => (await attune.sql`select 1 from event where id = ${eventId}`).length === 1);
-    expect(await attune.sql`select 1 from event where trigger_instance_id = ${rule.trigger_instance_id}`).toHaveLength(1);
+    await eventually('a later event stored', async () => (await probe(attune).sql`select 1 from event where id = ${eventId}`).length === 1);
+    expect(await probe(attune).sql`select 1 from event where trigger_instance_id = ${rule.trigger_instance_id}`).toHaveLength(1);
   });
 });

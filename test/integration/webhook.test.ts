@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
 import { hmacSignature } from '../../src/webhooks/webhook-params.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 const TOKEN = 'tok-0123456789abcdef';
 const SECRET = 'sec-0123456789abcdef';
@@ -10,7 +10,7 @@ const SECRET = 'sec-0123456789abcdef';
 describe('webhooks', () => {
   let attune: Attune;
   let base: string;
-  const events = async () => (await attune.sql<{ n: number }[]>`select count(*)::int as n from event`)[0]?.n ?? 0;
+  const events = async () => (await probe(attune).sql<{ n: number }[]>`select count(*)::int as n from event`)[0]?.n ?? 0;
   const post = (name: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/webhooks/${name}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
@@ -44,12 +44,12 @@ describe('webhooks', () => {
     expect(res.status).toBe(202);
     const { eventId } = (await res.json()) as { eventId: string };
     const exec = await eventually('the execution of the webhook event succeeded', async () => {
-      const [row] = await attune.sql<{ status: string; result: { stdout?: string } }[]>`
+      const [row] = await probe(attune).sql<{ status: string; result: { stdout?: string } }[]>`
         select x.status, x.result from execution x join enforcement e on e.id = x.enforcement_id where e.event_id = ${eventId}`;
       return row?.status === 'succeeded' ? row : null;
     });
     expect(exec.result.stdout).toContain('deploy api 1.2.3');
-    const [event] = await attune.sql<{ payload: { body: unknown; headers: Record<string, string> } }[]>`select payload from event where id = ${eventId}`;
+    const [event] = await probe(attune).sql<{ payload: { body: unknown; headers: Record<string, string> } }[]>`select payload from event where id = ${eventId}`;
     expect(event?.payload.body).toEqual({ service: 'api', version: '1.2.3' });
     expect(event?.payload.headers['x-request-id']).toBe('r-1');
     expect(event?.payload.headers).not.toHaveProperty('x-attune-token');
@@ -71,7 +71,7 @@ describe('webhooks', () => {
     const ok = await post('signed', '{}', { 'x-hub-signature-256': hmacSignature(SECRET, '{}') });
     expect(ok.status).toBe(202);
     const { eventId } = (await ok.json()) as { eventId: string };
-    await eventually('the signed event stored', async () => (await attune.sql`select 1 from event where id = ${eventId}`).length === 1);
+    await eventually('the signed event stored', async () => (await probe(attune).sql`select 1 from event where id = ${eventId}`).length === 1);
     expect(await events()).toBe(before + 1);
   });
 

@@ -2,7 +2,7 @@
 // runtime no live worker offers waits with a visible reason and fails after the configured time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune, ExecutionRow } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 let attune: Attune;
 
@@ -53,9 +53,9 @@ describe('worker registry and limits', () => {
   it('an execution whose runtime no live worker offers waits with the reason, then fails', async () => {
     // A worker that stopped heartbeating a minute ago offers python: it is dead and gets nothing.
     const stale = { id: 'ghost-1', host: 'gone', pid: 1, version: '0.1.0', runtimes: ['python'], concurrency: 4, running: 0, startedAt: Date.now() - 120_000, heartbeatAt: Date.now() - 60_000 };
-    await attune.context.redis.hset(attune.context.keys.workers, stale.id, JSON.stringify(stale));
+    await probe(attune).redis.hset(probe(attune).keys.workers, stale.id, JSON.stringify(stale));
     expect((await attune.workers()).find((w) => w.id === 'ghost-1')).toMatchObject({ live: false });
-    await attune.sql`insert into action (ref, pack, name, runtime, command) values ('core.py_probe', 'core', 'py_probe', 'python', null)`;
+    await probe(attune).sql`insert into action (ref, pack, name, runtime, command) values ('core.py_probe', 'core', 'py_probe', 'python', null)`;
     const e = await attune.run('core.py_probe', {});
     const waiting = await eventually('the waiting reason', async () => {
       const r = await attune.executions.get(e.id);

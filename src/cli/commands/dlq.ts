@@ -1,6 +1,5 @@
 /** `attune dlq list|replay|drop`: the dead stream, for operators. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { dropDead, listDead, replayDead } from '../../streams/dlq.ts';
 import { positiveInt, withAttune } from '../shared.ts';
 import { table } from '../format.ts';
 
@@ -20,7 +19,7 @@ export function registerDlqCommands(program: Command): void {
     .option('--json', 'print JSON (each with origin and the original entry fields)')
     .action(async (o: { limit: number; json?: boolean }) => {
       await withAttune(async (attune) => {
-        const dead = await listDead(attune.context, o.limit);
+        const dead = await attune.dlq.list(o.limit);
         if (o.json) console.log(JSON.stringify(dead, null, 2));
         else console.log(table(dead.map((d) => ({ ...d, error: d.error.length > 120 ? `${d.error.slice(0, 117)}...` : d.error })), ['id', 'at', 'origin', 'deliveries', 'error']));
       });
@@ -32,7 +31,7 @@ export function registerDlqCommands(program: Command): void {
     .action(async (ids: string[], o: { all?: boolean }) => {
       const which = target(ids, o);
       await withAttune(async (attune) => {
-        const done = await replayDead(attune.context, which);
+        const done = await attune.dlq.replay(which);
         for (const r of done) console.log(`replayed ${r.id} → ${r.origin} ${r.newId}`);
         console.log(`${done.length} replayed`);
       });
@@ -44,7 +43,7 @@ export function registerDlqCommands(program: Command): void {
     .action(async (ids: string[], o: { all?: boolean }) => {
       const which = target(ids, o);
       await withAttune(async (attune) => {
-        console.log(`${await dropDead(attune.context, which)} dropped`);
+        console.log(`${await attune.dlq.drop(which)} dropped`);
       });
     });
 }

@@ -2,10 +2,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { SECRET_MASK } from '../../actions/parameters.ts';
 import { ValidationError, toError } from '../../errors.ts';
 import { parseRule } from '../../rules/rules-api.ts';
-import type { DryRunResult } from '../../rules/dry-run.ts';
-import type { RuleRecord } from '../../db/rules-repo.ts';
+import type { DryRunResult, RuleRecord } from '../../index.ts';
 import { table } from '../format.ts';
 import { positiveInt, withAttune } from '../shared.ts';
 
@@ -38,7 +38,7 @@ async function readRuleFile(file: string) {
 /** Webhook tokens and secrets are not printed. */
 function redacted(r: RuleRecord): RuleRecord {
   const p = { ...r.trigger_parameters };
-  for (const k of ['token', 'secret']) if (k in p) p[k] = '***';
+  for (const k of ['token', 'secret']) if (k in p) p[k] = SECRET_MASK;
   return { ...r, trigger_parameters: p };
 }
 

@@ -1,8 +1,7 @@
 /** `attune run <actionRef> [name=value …] [--timeout <seconds>] [--wait] [--json]` (StackStorm's `st2 run`). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseAssignments } from '../../actions/cli-values.ts';
-import { executionsService } from '../../executions-service.ts';
-import type { ExecutionRow } from '../../db/executions-repo.ts';
+import type { ExecutionRow } from '../../index.ts';
 import { withAttune } from '../shared.ts';
 import { executionLine } from '../format.ts';
 
@@ -32,7 +31,7 @@ export function registerRunCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (actionRef: string, params: string[], o: { timeout?: number; wait?: boolean; json?: boolean }) => {
       await withAttune(async (attune) => {
-        const action = await executionsService(attune.context, attune.sql).describeAction(actionRef);
+        const action = await attune.actions.describe(actionRef);
         const values = parseAssignments(action.parameters, params);
         const e = await attune.run(actionRef, values, { timeoutMs: o.timeout, wait: o.wait });
         printExecution(e, o);

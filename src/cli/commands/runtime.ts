@@ -31,17 +31,17 @@ export function registerRuntimeCommands(program: Command): void {
         const loaded = await attune.packs.load(corePack);
         await attune.start();
         console.log(`attune: core pack loaded (${loaded.rules} rule, ${loaded.actions} actions); rule core.hello_world_timer fires every 2 s. Ctrl-C to stop.`);
-        const [last] = await attune.sql<{ max: number | null }[]>`select max(id) as max from execution`;
-        let seen = last?.max ?? 0;
+        const [latest] = await attune.executions.list({ limit: 1 });
+        let seen = latest?.id ?? 0;
         const stopped = untilSignal(attune);
         let done = false;
         void stopped.then(() => (done = true));
         while (!done) {
-          const finished = await attune.sql<{ id: number }[]>`select id from execution where id > ${seen} and finished_at is not null order by id`;
-          for (const { id } of finished) {
-            const e = await attune.executions.get(id);
-            if (e) console.log(executionLine(e));
-            seen = Math.max(seen, id);
+          const recent = await attune.executions.list({ limit: 100 });
+          const finished = recent.filter((e) => e.id > seen && e.finished_at !== null).sort((a, b) => a.id - b.id);
+          for (const e of finished) {
+            console.log(executionLine(e));
+            seen = Math.max(seen, e.id);
           }
           await Promise.race([stopped, new Promise((r) => setTimeout(r, 250))]);
         }
