@@ -3,7 +3,7 @@ export { createAttune, actorNames } from './attune.ts';
 export type { Attune, ActorName, StartOptions, EmitOptions } from './attune.ts';
 export type { AttuneOptionsInput as AttuneOptions } from './config.ts';
 export type { ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
-export type { ExecutionStatus } from './streams/messages.ts';
+export type { ExecutionStatus } from './domain/execution-lifecycle.ts';
 export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
 export type { StreamStats } from './streams/stats.ts';
 export type { RunOptions } from './executions-service.ts';

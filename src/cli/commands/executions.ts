@@ -1,6 +1,6 @@
 /** `attune execution list|get|cancel|rerun`. */
 import { Option, type Command } from 'commander';
-import type { ExecutionStatus } from '../../streams/messages.ts';
+import type { ExecutionStatus } from '../../domain/execution-lifecycle.ts';
 import { positiveInt, status, withAttune } from '../shared.ts';
 import { table } from '../format.ts';
 import { printExecution } from './run.ts';
