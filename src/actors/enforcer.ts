@@ -10,7 +10,7 @@ import type { ParametersSpec } from '../actions/parameters.ts';
 import { protectSecrets } from '../actions/secrets.ts';
 import { crashPoint } from '../crash-point.ts';
 import { insertEnforced, type EnforcedExecution } from '../db/execution-store.ts';
-import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
+import { planEnforcements, type RuleRow, type StoredEvent } from '../rules/enforcement-plan.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { EventCreated } from '../streams/messages.ts';
 

@@ -1,7 +1,11 @@
-/** Which rules an event triggers and the execution each one requests: a pure decision. */
+/**
+ * Which rules an event triggers and the execution each one requests: a pure decision. It lives
+ * with the rule language it composes (criteria, templates, parameter specs), in layer 4, not in
+ * `domain/`: the domain stays below everything that stores or transports it.
+ */
 import { validateParameters, type ParametersSpec } from '../actions/parameters.ts';
-import { matchCriteria, type Criteria } from '../rules/criteria.ts';
-import { renderParameters } from '../rules/template.ts';
+import { matchCriteria, type Criteria } from './criteria.ts';
+import { renderParameters } from './template.ts';
 import { toError } from '../errors.ts';
 
 export interface StoredEvent {
