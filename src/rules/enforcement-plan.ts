@@ -4,6 +4,7 @@
  * `domain/`: the domain stays below everything that stores or transports it.
  */
 import { validateParameters, type ParametersSpec } from '../actions/parameters.ts';
+import type { EnforcedExecution } from '../db/execution-store.ts';
 import { matchCriteria, type Criteria } from './criteria.ts';
 import { renderParameters } from './template.ts';
 import { toError } from '../errors.ts';
@@ -28,16 +29,11 @@ export interface RuleRow {
   action_params: Record<string, unknown>;
 }
 
-export interface PlannedEnforcement {
-  ruleId: number;
-  ruleRef: string;
-  eventId: string;
-  trace: string;
-  actionRef: string;
-  /** Rendered and validated parameters, or why the execution cannot run. */
-  parameters: Record<string, unknown>;
-  error: string | null;
-}
+/**
+ * What the execution store inserts for one match, before the secrets are sealed: `parameters`
+ * rendered and validated, or `error` saying why the execution cannot run.
+ */
+export type PlannedEnforcement = Omit<EnforcedExecution, 'secrets'>;
 
 function iso(d: Date | string): string {
   return typeof d === 'string' ? d : d.toISOString();
