@@ -4,7 +4,7 @@ import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './c
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
-import { savePack, type PackLoadResult } from './db/packs-repo.ts';
+import type { PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
@@ -14,6 +14,7 @@ import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
+import { savePack } from './packs/save.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';

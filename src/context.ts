@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from './config.ts';
 import type { Sql } from './db/sql.ts';
-import type { InProcessHandler } from './runtimes/types.ts';
+import type { InProcessHandler } from './domain/action-handler.ts';
 import { keyCatalog, streamCatalog, type KeyCatalog, type StreamCatalog } from './streams/catalog.ts';
 import { createConsumer, type ConsumerSpec, type StreamConsumer } from './streams/consumer.ts';
 import { Publisher } from './streams/publisher.ts';

@@ -3,7 +3,7 @@
  * library's `run()` and `executions.cancel|rerun`, used by the CLI.
  *
  * Cancel: a queued execution (`requested`, `scheduled`, `delayed`) becomes `canceled` by one
- * conditional update, and a cancel marker in Redis tells any worker that already holds its entry
+ * conditional update (through the execution store, like every status change), and a cancel marker in Redis tells any worker that already holds its entry
  * not to start it; a running one becomes `canceling` and its worker (claim key) is told on
  * `worker.<id>.control`: SIGTERM, SIGKILL after the grace period, then it reports `canceled`.
  */
@@ -11,13 +11,11 @@ import { parametersSpecSchema, validateParameters, type ParametersSpec } from '.
 import { protectSecrets } from './actions/secrets.ts';
 import type { AttuneContext } from './context.ts';
 import type { Sql } from './db/sql.ts';
-import { getExecution, waitForExecution, type ExecutionRow } from './db/executions-repo.ts';
-import { isTerminal } from './domain/execution-lifecycle.ts';
+import { cancelBeforeStart, insertRequested, markCanceling, type NewExecution } from './db/execution-store.ts';
+import { getExecution, waitForExecution, type ExecutionRow, type StoredExecution } from './db/executions-repo.ts';
+import { EXECUTION_KEY_TTL_S, isTerminal } from './domain/execution-lifecycle.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { newId } from './streams/codec.ts';
-
-/** A cancel marker outlives any entry that could still be delivered. */
-const CANCEL_MARKER_TTL_S = 7 * 24 * 3600;
 
 export interface RunOptions {
   /** Overrides the action's timeout for this execution. */
@@ -42,21 +40,16 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
     return { ref: row.ref, runtime: row.runtime, parameters: parametersSpecSchema.parse(row.parameters) };
   }
 
-  async function request(e: { actionRef: string; parameters: Record<string, unknown>; secrets: string | null; timeoutMs: number | null; trace: string; attempt: number; retryOf: number | null }): Promise<ExecutionRow> {
-    const [row] = await sql<ExecutionRow[]>`
-      insert into execution (action_ref, parameters, secrets, status, trace, timeout_ms, attempt, retry_of)
-      values (${e.actionRef}, ${sql.json(e.parameters as never)}, ${e.secrets}, 'requested', ${e.trace}, ${e.timeoutMs}, ${e.attempt}, ${e.retryOf})
-      returning *`;
-    if (!row) throw new Error('insert of the execution returned nothing');
+  async function request(e: NewExecution): Promise<StoredExecution> {
+    const row = await insertRequested(sql, e);
     await ctx.publisher.publish(ctx.catalog.executionRequested, { executionId: row.id }, { trace: e.trace });
     ctx.log.info({ executionId: row.id, action: e.actionRef, trace: e.trace, retryOf: e.retryOf }, 'execution requested');
-    return withoutSecrets(row);
+    return row;
   }
 
-  async function finish(row: ExecutionRow, o: RunOptions): Promise<ExecutionRow> {
-    if (!o.wait) return row;
-    const timeoutMs = (row as ExecutionRow & { timeout_ms?: number | null }).timeout_ms;
-    const limit = o.waitTimeoutMs ?? (timeoutMs ? timeoutMs + 60_000 : 600_000);
+  async function finish(row: StoredExecution, o: RunOptions): Promise<ExecutionRow> {
+    if (!o.wait) return withoutSecrets(row);
+    const limit = o.waitTimeoutMs ?? (row.timeout_ms ? row.timeout_ms + 60_000 : 600_000);
     return withoutSecrets(await waitForExecution(sql, row.id, { timeoutMs: limit }));
   }
 
@@ -79,7 +72,7 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
 
     /** Runs the same action with the same parameters (secrets included) again, linked by `retry_of`. */
     async rerun(id: number, o: RunOptions = {}): Promise<ExecutionRow> {
-      const [orig] = await sql<(ExecutionRow & { secrets: string | null; timeout_ms: number | null })[]>`select * from execution where id = ${id}`;
+      const [orig] = await sql<StoredExecution[]>`select * from execution where id = ${id}`;
       if (!orig) throw new NotFoundError(`execution ${id} does not exist`);
       const row = await request({
         actionRef: orig.action_ref,
@@ -96,22 +89,15 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
     /** Cancels a queued or running execution; a finished one is an error that says its status. */
     async cancel(id: number): Promise<ExecutionRow> {
       // The marker first: a worker that claims the entry after this sees it and never starts.
-      await ctx.redis.set(ctx.keys.executionCancel(id), '1', 'EX', CANCEL_MARKER_TTL_S);
-      const [queued] = await sql<ExecutionRow[]>`
-        update execution set status = 'canceled', status_reason = 'canceled before it started', finished_at = now(), updated_at = now()
-        where id = ${id} and status in ('requested', 'scheduled', 'delayed') returning *`;
-      const [running] = queued
-        ? []
-        : await sql<ExecutionRow[]>`
-            update execution set status = 'canceling', status_reason = 'cancel requested', updated_at = now()
-            where id = ${id} and status in ('running', 'canceling') returning *`;
-      const row = queued ?? running;
-      if (!row) {
+      await ctx.redis.set(ctx.keys.executionCancel(id), '1', 'EX', EXECUTION_KEY_TTL_S);
+      const changed = (await cancelBeforeStart(sql, id)) ?? (await markCanceling(sql, id));
+      const row = changed ?? (await getExecution(sql, id));
+      // Already `canceling` (a second cancel): nothing changes, and its worker is told again.
+      if (!row || (!changed && row.status !== 'canceling')) {
         await ctx.redis.del(ctx.keys.executionCancel(id)); // nothing left to stop
-        const current = await getExecution(sql, id);
-        if (!current) throw new NotFoundError(`execution ${id} does not exist`);
-        if (isTerminal(current.status)) throw new ValidationError(`execution ${id} already ended ${current.status}; nothing to cancel`);
-        throw new ValidationError(`execution ${id} is ${current.status}; it cannot be canceled now`);
+        if (!row) throw new NotFoundError(`execution ${id} does not exist`);
+        if (isTerminal(row.status)) throw new ValidationError(`execution ${id} already ended ${row.status}; nothing to cancel`);
+        throw new ValidationError(`execution ${id} is ${row.status}; it cannot be canceled now`);
       }
       // A worker may hold it already (scheduled, its `running` report not yet applied): tell it.
       const owner = row.worker_id ?? (await ctx.redis.get(ctx.keys.executionClaim(id)));

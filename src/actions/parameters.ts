@@ -60,12 +60,3 @@ export function validateParameters(spec: ParametersSpec, values: Record<string, 
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, values: out };
 }
-
-export const SECRET_MASK = '********';
-
-/** A copy of `values` with every secret parameter masked, for logs and stored rows. */
-export function maskSecrets(spec: ParametersSpec, values: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...values };
-  for (const [name, p] of Object.entries(spec)) if (p.secret && name in out) out[name] = SECRET_MASK;
-  return out;
-}

@@ -11,7 +11,11 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { AttuneContext } from '../context.ts';
-import { SECRET_MASK, type ParametersSpec } from './parameters.ts';
+import { SECRET_MASK } from '../logger.ts';
+import type { ParametersSpec } from './parameters.ts';
+
+/** What a secret value shows as in `parameters`, logs and results (defined once, in the logger). */
+export { SECRET_MASK };
 
 const VERSION = 'v1';
 /** Shorter secrets are not searched for in output (masking "a" would mangle every line). */

@@ -9,7 +9,8 @@ import { createActorConsumer, requireSql } from '../context.ts';
 import type { ParametersSpec } from '../actions/parameters.ts';
 import { protectSecrets } from '../actions/secrets.ts';
 import { crashPoint } from '../crash-point.ts';
-import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
+import { insertEnforced, type EnforcedExecution } from '../db/execution-store.ts';
+import { planEnforcements, type RuleRow, type StoredEvent } from '../rules/enforcement-plan.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { EventCreated } from '../streams/messages.ts';
 
@@ -37,8 +38,9 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
       where r.enabled and r.trigger_ref = any(${triggers}::text[]) order by r.id`;
     const rules: RuleRow[] = ruleRows.map(({ action_spec: _spec, ...r }) => r);
     const specs = new Map(ruleRows.flatMap((r) => (r.action_spec ? [[r.action_ref, r.action_spec] as const] : [])));
-    // Two statements per batch: each CTE's insert is invisible to its sibling reads (one snapshot),
-    // so `inserted ∪ already there` is every row exactly once, new or redelivered.
+    // Two statements per batch: the events here, the enforcements and executions in the execution
+    // store. Each CTE's insert is invisible to its sibling reads (one snapshot), so
+    // `inserted ∪ already there` is every row exactly once, new or redelivered.
     const requested = await sql.begin(async (tx) => {
       const events = await tx<StoredEvent[]>`
         with ins as (
@@ -53,45 +55,13 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
       if (rules.length === 0 || events.length === 0) return [] as { id: number; trace: string }[];
       const plan = planEnforcements(events, rules, specs, { namespace: ctx.config.namespace });
       if (plan.length === 0) return [];
-      const planned = [];
+      const planned: EnforcedExecution[] = [];
       for (const p of plan) {
         // Secrets are masked in `parameters` and stored encrypted; a failed plan keeps none.
         const kept = await protectSecrets(ctx, specs.get(p.actionRef) ?? {}, p.parameters);
-        planned.push({
-          rule_id: p.ruleId,
-          rule_ref: p.ruleRef,
-          event_id: p.eventId,
-          trace: p.trace,
-          enf_status: p.error ? 'failed' : 'created',
-          action_ref: p.actionRef,
-          parameters: kept.parameters,
-          secrets: p.error ? null : kept.secrets,
-          status: p.error ? 'failed' : 'requested',
-          reason: p.error,
-        });
+        planned.push({ ...p, parameters: kept.parameters, secrets: kept.secrets });
       }
-      const pending = await tx<{ id: number; trace: string }[]>`
-        with x as (
-          select * from jsonb_to_recordset(${tx.json(planned as never)}) as x(
-            rule_id bigint, rule_ref text, event_id uuid, trace text, enf_status text, action_ref text, parameters jsonb, secrets text, status text, reason text)),
-        enf_ins as (
-          insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason)
-          select rule_id, rule_ref, event_id, trace, enf_status, reason from x
-          on conflict do nothing
-          returning id, rule_id, event_id),
-        enf as (
-          select id, rule_id, event_id from enf_ins
-          union all
-          select id, rule_id, event_id from enforcement where event_id = any(${ids}::uuid[])),
-        exec_ins as (
-          insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at)
-          select enf.id, x.action_ref, x.parameters, x.secrets, x.status, x.reason, x.trace, case when x.status = 'failed' then now() end
-          from x join enf on enf.rule_id = x.rule_id and enf.event_id = x.event_id
-          on conflict (enforcement_id) do nothing
-          returning id, trace, status)
-        select id, trace from exec_ins where status = 'requested'
-        union all
-        select e.id, e.trace from execution e join enf on e.enforcement_id = enf.id where e.status = 'requested'`;
+      const pending = await insertEnforced(tx, planned, ids);
       crashPoint(ctx.config, 'enforcer.before-commit');
       return [...pending];
     });

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { AttuneContext } from '../context.ts';
+import { markAbandoned, silentOnWorkers, touchStale } from '../db/execution-store.ts';
 import type { Sql } from '../db/sql.ts';
 import { isLive } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
@@ -16,15 +17,7 @@ const BATCH = 1000;
 
 /** One pass: bumps `updated_at` of stale executions (so they wait another period) and republishes them. */
 export async function reconcileOnce(ctx: AttuneContext, sql: Sql, staleMs: number): Promise<number[]> {
-  const stale = await sql<{ id: number; trace: string }[]>`
-    update execution set updated_at = now()
-    where id in (
-      select id from execution
-      where status in ('requested', 'scheduled') and waiting_since is null
-        and updated_at < now() - make_interval(secs => ${staleMs / 1000})
-      order by id limit ${BATCH}
-      for update skip locked)
-    returning id, trace`;
+  const stale = await touchStale(sql, staleMs, BATCH);
   await ctx.publisher.publishMany(stale.map((e) => ({ def: ctx.catalog.executionRequested, payload: { executionId: e.id }, trace: e.trace })));
   return stale.map((e) => e.id).sort((a, b) => a - b);
 }
@@ -41,22 +34,12 @@ export function orphanMs(ctx: AttuneContext): number {
 }
 
 export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: number): Promise<number[]> {
-  const candidates = await sql<{ id: number; worker_id: string }[]>`
-    select id, worker_id from execution
-    where status in ('running', 'canceling') and worker_id is not null
-      and updated_at < now() - make_interval(secs => ${afterMs / 1000})
-    order by id limit ${BATCH}`;
+  const candidates = await silentOnWorkers(sql, afterMs, BATCH);
   if (candidates.length === 0) return [];
   const workers = await readRegistrations(ctx);
   const now = Date.now();
   const lost = candidates.filter((c) => !workers.some((w) => w.id === c.worker_id && isLive(w, now, ctx.config.workerLiveMs)));
-  if (lost.length === 0) return [];
-  const rows = await sql<{ id: number }[]>`
-    update execution set status = 'abandoned', finished_at = now(), updated_at = now(),
-      status_reason = 'worker ' || worker_id || ' stopped heartbeating while running this execution; not run again'
-    where id = any(${lost.map((c) => c.id)}::bigint[]) and status in ('running', 'canceling')
-    returning id`;
-  return rows.map((r) => r.id).sort((a, b) => a - b);
+  return (await markAbandoned(sql, lost.map((c) => c.id))).sort((a, b) => a - b);
 }
 
 export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {

@@ -1,6 +1,6 @@
 /**
  * Scheduler: `execution.requested` → is there a live worker for the action's runtime? →
- * `scheduled` (conditional on `requested`) → commit → publish `execution.scheduled.<runtime>` → ack.
+ * `scheduled` (conditional on `requested`, through the execution store) → commit → publish `execution.scheduled.<runtime>` → ack.
  * Without a live worker the execution stays `requested` with the reason in `status_reason`; a sweep
  * re-offers it when a worker appears and fails it after `noWorkerTimeoutMs`.
  */
@@ -13,6 +13,13 @@ import type { Delivery } from '../streams/consumer.ts';
 import type { ExecutionRequested } from '../streams/messages.ts';
 import { cachedRegistry } from './worker/registry.ts';
 import { crashPoint } from '../crash-point.ts';
+import { failWaiting, markScheduled, markWaiting } from '../db/execution-store.ts';
+
+function byReason(waits: readonly { id: number; reason: string }[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const w of waits) out.set(w.reason, [...(out.get(w.reason) ?? []), w.id]);
+  return out;
+}
 
 interface Candidate {
   id: number;
@@ -64,29 +71,22 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     const workers = await registry.get();
     const now = Date.now();
     const toSchedule: { c: Candidate; runtime: string }[] = [];
-    const waiting = new Map<string, number[]>();
+    const waiting: { id: number; reason: string }[] = [];
     for (const c of candidates) {
       const choice = chooseRuntime(c.runtime, workers, now, ctx.config.workerLiveMs);
       if (choice.ok) toSchedule.push({ c, runtime: choice.runtime });
-      else if (c.status === 'requested') waiting.set(choice.reason, [...(waiting.get(choice.reason) ?? []), c.id]);
+      else if (c.status === 'requested') waiting.push({ id: c.id, reason: choice.reason });
     }
     const newly = toSchedule.filter((s) => s.c.status === 'requested').map((s) => s.c.id);
-    let scheduledIds = new Set(toSchedule.filter((s) => s.c.status === 'scheduled').map((s) => s.c.id));
-    await sql.begin(async (tx) => {
-      if (newly.length > 0) {
-        const rows = await tx<{ id: number }[]>`
-          update execution set status = 'scheduled', scheduled_at = now(), status_reason = null, waiting_since = null, updated_at = now()
-          where id = any(${newly}::bigint[]) and status = 'requested' returning id`;
-        scheduledIds = new Set([...scheduledIds, ...rows.map((r) => r.id)]);
-      }
-      for (const [reason, wids] of waiting) {
-        await tx`update execution set status_reason = ${reason}, waiting_since = coalesce(waiting_since, now()), updated_at = now()
-          where id = any(${wids}::bigint[]) and status = 'requested'`;
-      }
+    const already = toSchedule.filter((s) => s.c.status === 'scheduled').map((s) => s.c.id);
+    const scheduledIds = await sql.begin(async (tx) => {
+      const moved = await markScheduled(tx, newly);
+      await markWaiting(tx, waiting);
       crashPoint(ctx.config, 'scheduler.before-commit');
+      return new Set([...already, ...moved]);
     });
     crashPoint(ctx.config, 'scheduler.after-commit');
-    for (const [reason, wids] of waiting) log.info({ executions: wids, reason }, 'executions waiting for a worker');
+    for (const [reason, wids] of byReason(waiting)) log.info({ executions: wids, reason }, 'executions waiting for a worker');
     await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime)));
   }
 
@@ -102,26 +102,18 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     const now = Date.now();
     const retry = waiting.filter((w) => chooseRuntime(w.runtime, workers, now, ctx.config.workerLiveMs).ok);
     const expired = waiting.filter((w) => !retry.includes(w) && now - w.waiting_since.getTime() > noWorkerTimeoutMs);
-    if (expired.length > 0) {
-      const failed = await sql<{ id: number }[]>`
-        update execution set status = 'failed', finished_at = now(), updated_at = now(),
-          status_reason = 'no live worker offers runtime "' || a.runtime || '" (gave up after ' || ${Math.round(noWorkerTimeoutMs / 1000)} || ' s)'
-        from action a
-        where a.ref = execution.action_ref and execution.id = any(${expired.map((e) => e.id)}::bigint[]) and execution.status = 'requested'
-        returning execution.id`;
-      if (failed.length > 0) log.warn({ executions: failed.map((f) => f.id) }, 'executions failed: no live worker for their runtime');
-    }
+    const failed = await failWaiting(sql, expired.map((e) => e.id), Math.round(noWorkerTimeoutMs / 1000));
+    if (failed.length > 0) log.warn({ executions: failed }, 'executions failed: no live worker for their runtime');
     await ctx.publisher.publishMany(retry.map((w) => ({ def: ctx.catalog.executionRequested, payload: { executionId: w.id }, trace: w.trace })));
   }
 
-  let sweeping = false;
+  let sweeping: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (sweeping) return;
-    sweeping = true;
-    sweep()
+    sweeping = sweep()
       .catch((err: unknown) => log.warn({ err: toError(err).message }, 'waiting-execution sweep failed'))
       .finally(() => {
-        sweeping = false;
+        sweeping = null;
       });
   }, sweepEveryMs);
 
@@ -139,6 +131,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     state: () => consumer.state(),
     stop: async () => {
       clearInterval(timer);
+      await sweeping; // a sweep in flight finishes before the pool it uses may be closed
       await consumer.stop();
     },
   };

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
-import { executionStatuses, type ExecutionStatus } from '../streams/messages.ts';
+import { executionStatuses, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
 
 export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
 

@@ -1,8 +1,7 @@
-/** Reads of executions for the API and CLI. */
+/** Reads of executions for the API and CLI. Every write is in `execution-store.ts`. */
 import type { Sql } from 'postgres';
 import { NotFoundError } from '../errors.ts';
-import { isTerminal } from '../domain/execution-lifecycle.ts';
-import type { ExecutionStatus } from '../streams/messages.ts';
+import { isTerminal, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
 
 export interface ExecutionRow {
   id: number;
@@ -23,6 +22,12 @@ export interface ExecutionRow {
   scheduled_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
+}
+
+/** The row as stored, with the sealed secrets: never handed out (see `withoutSecrets`). */
+export interface StoredExecution extends ExecutionRow {
+  secrets: string | null;
+  timeout_ms: number | null;
 }
 
 export interface ListOptions {

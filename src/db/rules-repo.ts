@@ -1,4 +1,4 @@
-/** Rules as stored: list, get, enable/disable, delete. Saving (with validation) is packs-repo's saveRule. */
+/** Rules as stored: list, get, enable/disable, delete. Storing one is packs-repo's storeRule (checked first by rules/rule-check.ts). */
 import type { Sql } from './sql.ts';
 
 export interface RuleRecord {

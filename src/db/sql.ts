@@ -19,3 +19,6 @@ export function createSql(url: string, schema: string, options: { max?: number }
     },
   });
 }
+
+/** A pool or a transaction: what the repositories run their statements on. */
+export type Queryable = postgres.ISql;

@@ -5,10 +5,28 @@
  *   plus delayed (policy), canceling → canceled, and abandoned (worker lost).
  *
  * Reports can arrive late, twice or out of order (a `running` after `succeeded`): a transition
- * that is not allowed is simply not applied. Terminal states never change.
+ * that is not allowed is simply not applied. Terminal states never change. The one writer of
+ * execution rows (`src/db/execution-store.ts`) takes the `where status = any(…)` of every
+ * conditional update from here; the wire schemas (`src/streams/messages.ts`) take the statuses.
  */
-import type { ExecutionStatus } from '../streams/messages.ts';
-import { executionStatuses } from '../streams/messages.ts';
+
+export const executionStatuses = [
+  'requested',
+  'scheduled',
+  'delayed',
+  'running',
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceling',
+  'canceled',
+  'abandoned',
+] as const;
+export type ExecutionStatus = (typeof executionStatuses)[number];
+
+/** The statuses a worker reports on `execution.status`. */
+export const reportedStatuses = ['running', 'succeeded', 'failed', 'timeout', 'canceled', 'abandoned'] as const satisfies readonly ExecutionStatus[];
+export type ReportedStatus = (typeof reportedStatuses)[number];
 
 export const terminalStatuses = ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'] as const satisfies readonly ExecutionStatus[];
 
@@ -42,13 +60,25 @@ const allowedFromCache = new Map<ExecutionStatus, ExecutionStatus[]>(
 
 /** The states from which `to` may be entered: the `where status = any(…)` of a conditional update. */
 export function allowedFrom(to: ExecutionStatus): ExecutionStatus[] {
-  return allowedFromCache.get(to) ?? [];
+  return [...(allowedFromCache.get(to) ?? [])];
 }
 
-/** Where the timestamp of entering a state is stored. */
-export function timestampColumn(status: ExecutionStatus): 'scheduled_at' | 'started_at' | 'finished_at' | null {
-  if (status === 'scheduled') return 'scheduled_at';
-  if (status === 'running') return 'started_at';
-  if (isTerminal(status)) return 'finished_at';
-  return null;
+/**
+ * The `from` set of one writer's transition into `to`: the table's, or a deliberately narrower
+ * subset (a writer that decided on a row it read in `requested` must not move it from elsewhere).
+ * Throws when `narrower` names a state the table does not allow, so that a change of the table
+ * that contradicts a writer fails when that writer's module loads, not silently in SQL.
+ */
+export function transitionFrom(to: ExecutionStatus, narrower?: readonly ExecutionStatus[]): ExecutionStatus[] {
+  const allowed = allowedFrom(to);
+  if (!narrower) return allowed;
+  const outside = narrower.filter((s) => !allowed.includes(s));
+  if (outside.length > 0) throw new Error(`the execution lifecycle does not allow ${outside.join(', ')} → ${to}`);
+  return [...narrower];
 }
+
+/**
+ * How long the per-execution Redis keys (the worker's claim, the cancel marker) live: longer than
+ * any stream entry of that execution could still be delivered.
+ */
+export const EXECUTION_KEY_TTL_S = 7 * 24 * 3600;

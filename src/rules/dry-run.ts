@@ -5,9 +5,9 @@
  */
 import type { ParametersSpec } from '../actions/parameters.ts';
 import type { Sql } from '../db/sql.ts';
-import { paramsHash, ruleProblems } from '../db/packs-repo.ts';
-import { planEnforcements, type RuleRow, type StoredEvent } from '../domain/enforcement-plan.ts';
-import { ValidationError } from '../errors.ts';
+import { paramsHash } from '../db/packs-repo.ts';
+import { planEnforcements, type RuleRow, type StoredEvent } from './enforcement-plan.ts';
+import { checkedRule } from './rule-check.ts';
 import type { RuleFile } from '../packs/schema.ts';
 
 export interface DryRunMatch {
@@ -37,9 +37,7 @@ export interface DryRunOptions {
 
 /** A rule file as the row the enforcer would read, with its trigger instance if one exists. */
 export async function ruleRowFromFile(sql: Sql, pack: string, r: RuleFile): Promise<RuleRow> {
-  const ref = `${pack}.${r.name}`;
-  const problems = ruleProblems(r);
-  if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
+  const { ref } = checkedRule(pack, r);
   let instanceId: number | null = null;
   if (Object.keys(r.trigger.parameters).length > 0) {
     const [row] = await sql<{ id: number }[]>`

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
-import { saveRule } from '../db/packs-repo.ts';
+import { storeRule } from '../db/packs-repo.ts';
 import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, type RuleRecord } from '../db/rules-repo.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { ruleFileSchema, type RuleFile } from '../packs/schema.ts';
 import { dryRunRule, ruleRowFromFile, type DryRunResult } from './dry-run.ts';
+import { checkedRule } from './rule-check.ts';
 
 /** A rule definition as in `rules/*.yaml`; `pack` is required (the ref is `<pack>.<name>`). */
 export type RuleInput = z.input<typeof ruleFileSchema>;
@@ -56,7 +57,7 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       const [exists] = await tx`select 1 from rule where ref = ${ref} for update`;
       if (expect === null && exists) throw new ValidationError(`rule "${ref}" already exists (use update)`);
       if (expect !== null && !exists) throw new NotFoundError(`no rule "${ref}"`);
-      await saveRule(tx, r.pack, r);
+      await storeRule(tx, checkedRule(r.pack, r));
     });
     await changed(`rule ${ref} ${expect === null ? 'created' : 'updated'}`, ref);
     return mustGet(ref);

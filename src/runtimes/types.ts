@@ -1,5 +1,9 @@
 /** What the worker hands a runtime, and what it gets back. */
 import type { Logger } from 'pino';
+import type { InProcessHandler } from '../domain/action-handler.ts';
+
+// The handler contract is in the domain: the context (below the runtimes) holds the handlers.
+export type { HandlerContext, InProcessHandler, RunContext } from '../domain/action-handler.ts';
 
 export interface ActionSpec {
   ref: string;
@@ -11,13 +15,6 @@ export interface ActionSpec {
   entryPoint: string | null;
   /** Folder of the pack the action belongs to. */
   packPath: string | null;
-}
-
-export interface RunContext {
-  executionId: number;
-  actionRef: string;
-  trace: string;
-  attempt: number;
 }
 
 export interface RunLimits {
@@ -40,14 +37,6 @@ export interface RunOutcome {
   /** Why it did not succeed, in words. */
   reason: string | null;
 }
-
-export interface HandlerContext extends RunContext {
-  signal: AbortSignal;
-  log: Logger;
-}
-
-/** An in-process action handler registered by the embedding service (runtime `node`). */
-export type InProcessHandler = (params: Record<string, unknown>, ctx: HandlerContext) => Promise<unknown>;
 
 export interface RunOptions {
   /** Aborting cancels the run (SIGTERM, then SIGKILL after `killGraceMs`). */

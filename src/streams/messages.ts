@@ -1,22 +1,11 @@
 /** One zod schema per message type; the TypeScript types are derived from them. */
 import { z } from 'zod';
+import { executionStatuses, reportedStatuses } from '../domain/execution-lifecycle.ts';
+import type { StatusReport } from '../domain/report-folding.ts';
 
 export const jsonObject = z.record(z.string(), z.unknown());
 
-export const executionStatuses = [
-  'requested',
-  'scheduled',
-  'delayed',
-  'running',
-  'succeeded',
-  'failed',
-  'timeout',
-  'canceling',
-  'canceled',
-  'abandoned',
-] as const;
 export const executionStatusSchema = z.enum(executionStatuses);
-export type ExecutionStatus = z.infer<typeof executionStatusSchema>;
 
 export const eventCreated = z.object({
   eventId: z.uuid(),
@@ -51,7 +40,6 @@ export const executionScheduled = z.object({
 });
 export type ExecutionScheduled = z.infer<typeof executionScheduled>;
 
-export const reportedStatuses = ['running', 'succeeded', 'failed', 'timeout', 'canceled', 'abandoned'] as const;
 export const executionStatusReport = z.object({
   executionId: z.number().int().positive(),
   status: z.enum(reportedStatuses),
@@ -64,7 +52,7 @@ export const executionStatusReport = z.object({
   reason: z.string().nullable().optional(),
   /** When the action started (a fast action's outcome carries it: no separate `running` report). */
   startedAt: z.iso.datetime({ offset: true }).nullable().optional(),
-});
+}) satisfies z.ZodType<StatusReport>;
 export type ExecutionStatusReport = z.infer<typeof executionStatusReport>;
 
 export const ruleChanged = z.object({

@@ -1,6 +1,6 @@
 /** Parameters of the triggers Attune runs itself (timers, webhooks), checked when a rule is saved. */
-import { validateTriggerParameters as timerProblems } from '../actors/sensor/timers.ts';
-import { webhookParams } from '../webhooks/webhook-params.ts';
+import { validateTriggerParameters as timerProblems } from './timers.ts';
+import { webhookParams } from './webhook-params.ts';
 
 export function validateTriggerParameters(triggerRef: string, params: unknown): string[] {
   if (triggerRef === 'core.webhook') {

@@ -12,7 +12,7 @@ import { requireSql } from '../context.ts';
 import { toError, ValidationError } from '../errors.ts';
 import { emitEvent } from '../triggers/emit.ts';
 import { createPayloadChecker } from '../triggers/payload-check.ts';
-import { CREDENTIAL_HEADERS, authenticated, webhookParams } from './webhook-params.ts';
+import { CREDENTIAL_HEADERS, authenticated, webhookParams } from '../triggers/webhook-params.ts';
 
 const TRIGGER = 'core.webhook';
 

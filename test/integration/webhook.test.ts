@@ -1,7 +1,7 @@
 /** core.webhook over HTTP: token and HMAC auth, 202 → event → execution; 401/400/404/413 create nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { hmacSignature } from '../../src/webhooks/webhook-params.ts';
+import { hmacSignature } from '../../src/triggers/webhook-params.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 const TOKEN = 'tok-0123456789abcdef';

@@ -1,6 +1,6 @@
 /** Timer schedules: cron with seconds and timezones, date timers, interval ticks, catch-up policies. */
 import { describe, expect, it } from 'vitest';
-import { missedTicks, tickDedupeKey, timerSchedule, validateTriggerParameters } from '../../src/actors/sensor/timers.ts';
+import { missedTicks, tickDedupeKey, timerSchedule, validateTriggerParameters } from '../../src/triggers/timers.ts';
 
 const t = (iso: string) => Date.parse(iso);
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,11 +1,11 @@
 /**
- * The enforcer's pure planner (src/domain/enforcement-plan.ts): which rules an event triggers and
+ * The enforcer's pure planner (src/rules/enforcement-plan.ts): which rules an event triggers and
  * the execution each one requests. The enforcer hands it only enabled rules of the events'
  * triggers (its SQL filters `enabled`), so disabled rules never reach it.
  */
 import { describe, expect, it } from 'vitest';
 import type { ParametersSpec } from '../../src/actions/parameters.ts';
-import { planEnforcements, type PlannedEnforcement, type RuleRow, type StoredEvent } from '../../src/domain/enforcement-plan.ts';
+import { planEnforcements, type PlannedEnforcement, type RuleRow, type StoredEvent } from '../../src/rules/enforcement-plan.ts';
 
 function event(over: Partial<StoredEvent> = {}): StoredEvent {
   return {

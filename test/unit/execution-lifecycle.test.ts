@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allowedFrom, canTransition, isTerminal, terminalStatuses } from '../../src/domain/execution-lifecycle.ts';
-import { executionStatuses, type ExecutionStatus } from '../../src/streams/messages.ts';
+import {
+  allowedFrom,
+  canTransition,
+  executionStatuses,
+  isTerminal,
+  terminalStatuses,
+  transitionFrom,
+  type ExecutionStatus,
+} from '../../src/domain/execution-lifecycle.ts';
 
 // The full table, written out independently of the implementation: from → allowed targets.
 const expected: Record<ExecutionStatus, ExecutionStatus[]> = {
@@ -40,5 +47,17 @@ describe('execution state machine', () => {
   it('a late `running` after `succeeded` is not applied, a `succeeded` overtaking `running` is', () => {
     expect(allowedFrom('running')).not.toContain('succeeded');
     expect(allowedFrom('succeeded')).toContain('scheduled');
+  });
+
+  it('transitionFrom gives the table, or a narrower subset, and refuses a state the table does not allow', () => {
+    expect(transitionFrom('failed').sort()).toEqual(allowedFrom('failed').sort());
+    expect(transitionFrom('failed', ['requested'])).toEqual(['requested']);
+    expect(() => transitionFrom('canceling', ['canceling'])).toThrow('the execution lifecycle does not allow canceling → canceling');
+    expect(() => transitionFrom('scheduled', ['requested', 'running'])).toThrow('does not allow running → scheduled');
+  });
+
+  it('allowedFrom hands out a copy: the table cannot be changed through it', () => {
+    allowedFrom('failed').push('succeeded');
+    expect(allowedFrom('failed')).not.toContain('succeeded');
   });
 });

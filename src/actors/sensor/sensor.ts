@@ -13,7 +13,7 @@ import { createBlockingRedis } from '../../streams/redis.ts';
 import { backoffMs } from '../../streams/consumer-machine.ts';
 import { sensorMachine } from './sensor-machine.ts';
 import { createTimerRunner, type TimerInstance } from './timer-runner.ts';
-import { timerTriggers } from './timers.ts';
+import { timerTriggers } from '../../triggers/timers.ts';
 
 const SAFETY_RELOAD_MS = 30_000;
 

@@ -10,7 +10,7 @@ import type { Sql } from '../../db/sql.ts';
 import { toError } from '../../errors.ts';
 import { newId } from '../../streams/codec.ts';
 import { backoffMs } from '../../streams/consumer-machine.ts';
-import { missedTicks, tickDedupeKey, timerSchedule, type TimerSchedule, type TimerTriggerRef } from './timers.ts';
+import { missedTicks, tickDedupeKey, timerSchedule, type TimerSchedule, type TimerTriggerRef } from '../../triggers/timers.ts';
 
 /** setTimeout's longest delay; longer waits re-arm in steps. */
 const MAX_DELAY_MS = 2_147_000_000;

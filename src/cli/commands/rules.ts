@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { SECRET_MASK } from '../../actions/parameters.ts';
+import { SECRET_MASK } from '../../actions/secrets.ts';
 import { ValidationError, toError } from '../../errors.ts';
 import { parseRule } from '../../rules/rules-api.ts';
 import type { DryRunResult, RuleRecord } from '../../index.ts';

@@ -1,7 +1,12 @@
-/** Which rules an event triggers and the execution each one requests: a pure decision. */
+/**
+ * Which rules an event triggers and the execution each one requests: a pure decision. It lives
+ * with the rule language it composes (criteria, templates, parameter specs), in layer 4, not in
+ * `domain/`: the domain stays below everything that stores or transports it.
+ */
 import { validateParameters, type ParametersSpec } from '../actions/parameters.ts';
-import { matchCriteria, type Criteria } from '../rules/criteria.ts';
-import { renderParameters } from '../rules/template.ts';
+import type { EnforcedExecution } from '../db/execution-store.ts';
+import { matchCriteria, type Criteria } from './criteria.ts';
+import { renderParameters } from './template.ts';
 import { toError } from '../errors.ts';
 
 export interface StoredEvent {
@@ -24,16 +29,11 @@ export interface RuleRow {
   action_params: Record<string, unknown>;
 }
 
-export interface PlannedEnforcement {
-  ruleId: number;
-  ruleRef: string;
-  eventId: string;
-  trace: string;
-  actionRef: string;
-  /** Rendered and validated parameters, or why the execution cannot run. */
-  parameters: Record<string, unknown>;
-  error: string | null;
-}
+/**
+ * What the execution store inserts for one match, before the secrets are sealed: `parameters`
+ * rendered and validated, or `error` saying why the execution cannot run.
+ */
+export type PlannedEnforcement = Omit<EnforcedExecution, 'secrets'>;
 
 function iso(d: Date | string): string {
   return typeof d === 'string' ? d : d.toISOString();

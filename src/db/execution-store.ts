@@ -1,0 +1,226 @@
+/**
+ * The execution store: the one writer of the `execution` table (and of `enforcement`, whose rows
+ * are inserted with their executions in one statement). Every insert and every status change of
+ * an execution is a function here, and each conditional update takes its `where status = any(…)`
+ * from the lifecycle table (`transitionFrom`), so a late, repeated or racing writer changes nothing.
+ * One statement per batch (`jsonb_to_recordset`, `= any(array)`): these are the hot paths.
+ * Callers own the transaction (they pass `tx`), commit, and only then publish.
+ * Reads for the API and the CLI are in `executions-repo.ts`.
+ */
+import { transitionFrom, type ExecutionStatus, type ReportedStatus } from '../domain/execution-lifecycle.ts';
+import type { ReportUpdate } from '../domain/report-folding.ts';
+import type { StoredExecution } from './executions-repo.ts';
+import type { Queryable } from './sql.ts';
+
+/**
+ * The transitions whose writer deliberately leaves fewer states than the table allows. Each is
+ * checked against the table when this module loads (`transitionFrom` throws on a state outside it).
+ */
+export const narrowedFrom = {
+  /** The scheduler decided on rows it read as `requested`: one canceled or delayed meanwhile is not its to schedule. */
+  scheduled: transitionFrom('scheduled', ['requested']),
+  /** "No live worker" fails only what still waits for one: an execution scheduled meanwhile runs. */
+  failedWaiting: transitionFrom('failed', ['requested']),
+  /** `abandoned` means "its worker died mid-run": a `scheduled` one has not started (the reconciler re-offers it). */
+  abandoned: transitionFrom('abandoned', ['running', 'canceling']),
+  /** Not started yet: straight to `canceled`. A running one needs its worker to stop it first. */
+  canceledBeforeStart: transitionFrom('canceled', ['requested', 'scheduled', 'delayed']),
+  /** Only a running execution has a process to stop; a queued one is canceled outright. */
+  canceling: transitionFrom('canceling', ['running']),
+} as const;
+
+export interface NewExecution {
+  actionRef: string;
+  /** Secrets masked (see `actions/secrets.ts`). */
+  parameters: Record<string, unknown>;
+  /** The sealed secret parameters, or null. */
+  secrets: string | null;
+  timeoutMs: number | null;
+  trace: string;
+  attempt: number;
+  retryOf: number | null;
+}
+
+/** A manual run or a rerun: the new execution, `requested`. */
+export async function insertRequested(db: Queryable, e: NewExecution): Promise<StoredExecution> {
+  const [row] = await db<StoredExecution[]>`
+    insert into execution (action_ref, parameters, secrets, status, trace, timeout_ms, attempt, retry_of)
+    values (${e.actionRef}, ${db.json(e.parameters as never)}, ${e.secrets}, 'requested', ${e.trace}, ${e.timeoutMs}, ${e.attempt}, ${e.retryOf})
+    returning *`;
+  if (!row) throw new Error('insert of the execution returned nothing');
+  return row;
+}
+
+/** An enforcement a rule made of an event, and the execution it requests. */
+export interface EnforcedExecution {
+  ruleId: number;
+  ruleRef: string;
+  eventId: string;
+  trace: string;
+  actionRef: string;
+  parameters: Record<string, unknown>;
+  secrets: string | null;
+  /** Why the execution cannot run (bad parameters): it is born `failed` with this reason, its enforcement too. */
+  error: string | null;
+}
+
+/**
+ * Inserts the enforcements and their executions in one statement, and returns every execution of
+ * these events still `requested`, new or found again (a redelivered batch re-publishes those).
+ * Unique keys make it idempotent: enforcement(rule_id, event_id), execution(enforcement_id).
+ * Each CTE's insert is invisible to its sibling reads (one snapshot), so `inserted ∪ already there`
+ * is every row exactly once.
+ */
+export async function insertEnforced(tx: Queryable, planned: readonly EnforcedExecution[], eventIds: readonly string[]): Promise<{ id: number; trace: string }[]> {
+  if (planned.length === 0) return [];
+  const rows = planned.map((p) => ({
+    rule_id: p.ruleId,
+    rule_ref: p.ruleRef,
+    event_id: p.eventId,
+    trace: p.trace,
+    enf_status: p.error ? 'failed' : 'created',
+    action_ref: p.actionRef,
+    parameters: p.parameters,
+    secrets: p.error ? null : p.secrets,
+    status: p.error ? 'failed' : 'requested',
+    reason: p.error,
+  }));
+  return tx<{ id: number; trace: string }[]>`
+    with x as (
+      select * from jsonb_to_recordset(${tx.json(rows as never)}) as x(
+        rule_id bigint, rule_ref text, event_id uuid, trace text, enf_status text, action_ref text, parameters jsonb, secrets text, status text, reason text)),
+    enf_ins as (
+      insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason)
+      select rule_id, rule_ref, event_id, trace, enf_status, reason from x
+      on conflict do nothing
+      returning id, rule_id, event_id),
+    enf as (
+      select id, rule_id, event_id from enf_ins
+      union all
+      select id, rule_id, event_id from enforcement where event_id = any(${eventIds as string[]}::uuid[])),
+    exec_ins as (
+      insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at)
+      select enf.id, x.action_ref, x.parameters, x.secrets, x.status, x.reason, x.trace, case when x.status = 'failed' then now() end
+      from x join enf on enf.rule_id = x.rule_id and enf.event_id = x.event_id
+      on conflict (enforcement_id) do nothing
+      returning id, trace, status)
+    select id, trace from exec_ins where status = 'requested'
+    union all
+    select e.id, e.trace from execution e join enf on e.enforcement_id = enf.id where e.status = 'requested'`;
+}
+
+/** `requested` → `scheduled`, clearing the waiting reason; returns the ids that moved. */
+export async function markScheduled(tx: Queryable, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx<{ id: number }[]>`
+    update execution set status = 'scheduled', scheduled_at = now(), status_reason = null, waiting_since = null, updated_at = now()
+    where id = any(${ids as number[]}::bigint[]) and status = any(${narrowedFrom.scheduled}::text[])
+    returning id`;
+  return rows.map((r) => r.id);
+}
+
+/** Why each execution still `requested` waits (not a status change); `waiting_since` keeps its first value. */
+export async function markWaiting(tx: Queryable, waits: readonly { id: number; reason: string }[]): Promise<void> {
+  if (waits.length === 0) return;
+  await tx`
+    update execution e set status_reason = x.reason, waiting_since = coalesce(e.waiting_since, now()), updated_at = now()
+    from jsonb_to_recordset(${tx.json(waits)}) as x(id bigint, reason text)
+    where e.id = x.id and e.status = 'requested'`;
+}
+
+/** Executions that waited for a worker too long → `failed`, the reason naming the runtime; returns the ids that moved. */
+export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpAfterS: number): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db<{ id: number }[]>`
+    update execution set status = 'failed', finished_at = now(), updated_at = now(),
+      status_reason = 'no live worker offers runtime "' || a.runtime || '" (gave up after ' || ${gaveUpAfterS} || ' s)'
+    from action a
+    where a.ref = execution.action_ref and execution.id = any(${ids as number[]}::bigint[])
+      and execution.status = any(${narrowedFrom.failedWaiting}::text[])
+    returning execution.id`;
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Applies folded worker reports: one conditional update per target status, each from the states
+ * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
+ */
+export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<{ id: number; status: ExecutionStatus; trace: string }[]> {
+  const byStatus = new Map<ReportedStatus, ReportUpdate[]>();
+  for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u]);
+  const out: { id: number; status: ExecutionStatus; trace: string }[] = [];
+  for (const [status, rows] of byStatus) {
+    const applied = await tx<{ id: number; status: ExecutionStatus; trace: string }[]>`
+      update execution e set
+        status = x.status,
+        worker_id = coalesce(x.worker_id, e.worker_id),
+        started_at = coalesce(e.started_at, x.started_at),
+        finished_at = coalesce(x.finished_at, e.finished_at),
+        result = coalesce(x.result, e.result),
+        exit_code = coalesce(x.exit_code, e.exit_code),
+        stdout = coalesce(x.stdout, e.stdout),
+        stderr = coalesce(x.stderr, e.stderr),
+        status_reason = coalesce(x.reason, e.status_reason),
+        updated_at = now()
+      from jsonb_to_recordset(${tx.json(rows as never)}) as x(
+        id bigint, status text, worker_id text, started_at timestamptz, finished_at timestamptz,
+        result jsonb, exit_code integer, stdout text, stderr text, reason text)
+      where e.id = x.id and e.status = any(${transitionFrom(status)}::text[])
+      returning e.id, e.status, e.trace`;
+    out.push(...applied);
+  }
+  return out;
+}
+
+/**
+ * Executions `requested` or `scheduled` (not waiting for a worker) untouched for `staleMs`: their
+ * `updated_at` is bumped so that they wait another period (not a status change), and they are
+ * returned to be re-published. `skip locked`: the reconcilers of several managers share the work.
+ */
+export async function touchStale(db: Queryable, staleMs: number, limit: number): Promise<{ id: number; trace: string }[]> {
+  return db<{ id: number; trace: string }[]>`
+    update execution set updated_at = now()
+    where id in (
+      select id from execution
+      where status in ('requested', 'scheduled') and waiting_since is null
+        and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+      order by id limit ${limit}
+      for update skip locked)
+    returning id, trace`;
+}
+
+/** Executions running (or canceling) on a worker without news for `idleMs`: who may have lost its worker. */
+export async function silentOnWorkers(db: Queryable, idleMs: number, limit: number): Promise<{ id: number; worker_id: string }[]> {
+  return db<{ id: number; worker_id: string }[]>`
+    select id, worker_id from execution
+    where status = any(${narrowedFrom.abandoned}::text[]) and worker_id is not null
+      and updated_at < now() - make_interval(secs => ${idleMs / 1000})
+    order by id limit ${limit}`;
+}
+
+/** Executions whose worker was lost mid-run → `abandoned`, not run again; returns the ids that moved. */
+export async function markAbandoned(db: Queryable, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db<{ id: number }[]>`
+    update execution set status = 'abandoned', finished_at = now(), updated_at = now(),
+      status_reason = 'worker ' || worker_id || ' stopped heartbeating while running this execution; not run again'
+    where id = any(${ids as number[]}::bigint[]) and status = any(${narrowedFrom.abandoned}::text[])
+    returning id`;
+  return rows.map((r) => r.id);
+}
+
+/** An execution that has not started → `canceled`. Null when it is not (or no longer) queued. */
+export async function cancelBeforeStart(db: Queryable, id: number): Promise<StoredExecution | null> {
+  const [row] = await db<StoredExecution[]>`
+    update execution set status = 'canceled', status_reason = 'canceled before it started', finished_at = now(), updated_at = now()
+    where id = ${id} and status = any(${narrowedFrom.canceledBeforeStart}::text[]) returning *`;
+  return row ?? null;
+}
+
+/** A running execution → `canceling`, until its worker reports how it ended. Null when it is not running. */
+export async function markCanceling(db: Queryable, id: number): Promise<StoredExecution | null> {
+  const [row] = await db<StoredExecution[]>`
+    update execution set status = 'canceling', status_reason = 'cancel requested', updated_at = now()
+    where id = ${id} and status = any(${narrowedFrom.canceling}::text[]) returning *`;
+  return row ?? null;
+}

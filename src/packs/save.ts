@@ -1,0 +1,28 @@
+/**
+ * Stores a loaded pack: every rule checked first (`rules/rule-check.ts`), the file conventions
+ * (StackStorm's `runner_type`, a timeout in seconds) turned into rows, then one transaction.
+ */
+import { storePack, type PackLoadResult } from '../db/packs-repo.ts';
+import type { Sql } from '../db/sql.ts';
+import { checkedRule } from '../rules/rule-check.ts';
+import type { PackDefinition } from './schema.ts';
+
+export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadResult> {
+  return storePack(sql, {
+    ref: def.ref,
+    version: def.version,
+    description: def.description,
+    path: def.path,
+    triggers: def.triggers.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters_schema, payloadSchema: t.payload_schema })),
+    actions: def.actions.map((a) => ({
+      name: a.name,
+      description: a.description,
+      runtime: (a.runtime ?? a.runner_type ?? '').toLowerCase(),
+      command: a.command ?? null,
+      entryPoint: a.entry_point ?? null,
+      parameters: a.parameters,
+      timeoutMs: a.timeout ? Math.round(a.timeout * 1000) : null,
+    })),
+    rules: def.rules.map((r) => checkedRule(def.ref, r)),
+  });
+}

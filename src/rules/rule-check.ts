@@ -1,0 +1,34 @@
+/** Checks a rule definition before it is stored or dry-run: its criteria, templates and trigger parameters. */
+import type { RuleToStore } from '../db/packs-repo.ts';
+import { ValidationError } from '../errors.ts';
+import type { RuleFile } from '../packs/schema.ts';
+import { validateTriggerParameters } from '../triggers/trigger-params.ts';
+import { validateCriteria } from './criteria.ts';
+import { validateTemplates } from './template.ts';
+
+/** Why a rule cannot be saved (empty when it can), each problem naming the part of the rule. */
+export function ruleProblems(r: RuleFile): string[] {
+  return [
+    ...validateCriteria(r.criteria),
+    ...validateTemplates(r.action.parameters),
+    ...validateTriggerParameters(r.trigger.type, r.trigger.parameters).map((p) => `trigger parameters: ${p}`),
+  ];
+}
+
+/** The rule `<pack>.<name>` as the repository stores it; a ValidationError names the rule and every problem. */
+export function checkedRule(pack: string, r: RuleFile): RuleToStore {
+  const ref = `${pack}.${r.name}`;
+  const problems = ruleProblems(r);
+  if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
+  return {
+    ref,
+    pack,
+    description: r.description,
+    enabled: r.enabled,
+    triggerRef: r.trigger.type,
+    triggerParameters: r.trigger.parameters,
+    criteria: r.criteria,
+    actionRef: r.action.ref,
+    actionParams: r.action.parameters,
+  };
+}
