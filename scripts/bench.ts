@@ -89,11 +89,26 @@ for (let r = 1; r <= repeat; r++) {
 }
 // With --repeat, every figure is the median of the runs.
 const figures = (runs[0] ?? []).map((f) => ({ ...f, value: median(runs.map((run) => run.find((g) => g.key === f.key)?.value ?? Number.NaN)) }));
-const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() };
+const machine = {
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? 'unknown',
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  loadavg: os.loadavg(),
+};
 if (values.json) {
-  console.log(JSON.stringify({ quick, repeat, settings, machine, durationMs: Date.now() - started, figures: Object.fromEntries(figures.map((f) => [f.key, f.value])) }, null, 2));
+  console.log(
+    JSON.stringify(
+      { quick, repeat, settings, machine, durationMs: Date.now() - started, figures: Object.fromEntries(figures.map((f) => [f.key, f.value])) },
+      null,
+      2,
+    ),
+  );
 } else {
-  console.log(`attune bench${quick ? ' --quick' : ''}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}` + (repeat > 1 ? `, median of ${repeat} runs` : ''));
+  console.log(
+    `attune bench${quick ? ' --quick' : ''}: ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, load ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}` +
+      (repeat > 1 ? `, median of ${repeat} runs` : ''),
+  );
   console.log(renderTable(figures));
   console.log(`settings: ${JSON.stringify(settings)}; took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

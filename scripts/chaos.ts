@@ -154,13 +154,15 @@ try {
   report = await measure(a, emitted, marks);
   const kills = fleet.members.map((m) => `${m.name} ${m.kills}`).join(', ');
   const crashes = fleet.members.reduce((n, m) => n + m.crashes, 0);
-  console.log(`\n${formatReport(report, {
-    'actor SIGKILLs': `${faults.kills} (${kills})`,
-    'Redis restarts': faults.redisRestarts,
-    'Postgres restarts': faults.postgresRestarts,
-    'processes exited on their own': crashes,
-    'elapsed': `${Math.round((Date.now() - started) / 1000)} s`,
-  })}\n`);
+  console.log(
+    `\n${formatReport(report, {
+      'actor SIGKILLs': `${faults.kills} (${kills})`,
+      'Redis restarts': faults.redisRestarts,
+      'Postgres restarts': faults.postgresRestarts,
+      'processes exited on their own': crashes,
+      elapsed: `${Math.round((Date.now() - started) / 1000)} s`,
+    })}\n`,
+  );
   if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0) {
     process.exitCode = 1;
     const stuck = await probe(a).sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;

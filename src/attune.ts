@@ -88,10 +88,17 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   const redis = createRedis(services.redisUrl, 'attune:commands');
   const sql = createSql(services.databaseUrl, config.schema);
   // `database: false` (worker-only processes): the lazy client is never used, so nothing connects.
-  const ctx = createContext({ config, log, redisUrl: services.redisUrl, redis, sql: config.useDatabase ? sql : null, handlers: new Map([
+  const ctx = createContext({
+    config,
+    log,
+    redisUrl: services.redisUrl,
+    redis,
+    sql: config.useDatabase ? sql : null,
+    handlers: new Map([
       ['core.http', coreHttp],
       ['core.sleep', coreSleep],
-    ]) });
+    ]),
+  });
   const service = executionsService(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
@@ -148,8 +155,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
             if (!o.bestEffort?.includes('webhook')) throw err;
             log.error({ err: toError(err).message, port: config.webhook.port }, 'webhook server not started (set ATTUNE_WEBHOOK_PORT)');
           }
-        }
-        else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
+        } else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);
       return started;

@@ -40,7 +40,10 @@ export const optionsSchema = z.object({
   streamMaxLen: z.number().int().min(1000).default(1_000_000),
   worker: z
     .object({
-      id: z.string().regex(/^[A-Za-z0-9_.-]+$/).optional(),
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+$/)
+        .optional(),
       runtimes: z.array(z.string().min(1)).min(1).default(['shell', 'python', 'node']),
       concurrency: z.number().int().min(1).max(1000).default(16),
       heartbeatMs: z.number().int().min(100).default(2000),

@@ -48,7 +48,14 @@ export interface ActorHandle {
 /** A stream consumer for an actor of this instance, with its own blocking connection. */
 export function createActorConsumer<T>(ctx: AttuneContext, spec: ConsumerSpec<T>): StreamConsumer<T> {
   return createConsumer<T>(
-    { redis: ctx.redis, redisUrl: ctx.redisUrl, catalog: ctx.catalog, settings: ctx.config.consumer, deadMaxLen: ctx.config.streamMaxLen, crashAt: ctx.config.crashAt },
+    {
+      redis: ctx.redis,
+      redisUrl: ctx.redisUrl,
+      catalog: ctx.catalog,
+      settings: ctx.config.consumer,
+      deadMaxLen: ctx.config.streamMaxLen,
+      crashAt: ctx.config.crashAt,
+    },
     spec,
   );
 }

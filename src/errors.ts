@@ -72,7 +72,10 @@ export function isTransient(value: unknown): boolean {
     const err = e as { code?: unknown; name?: unknown; message?: unknown };
     if (typeof err.code === 'string' && (transientCodes.has(err.code) || err.code.startsWith('08'))) return true;
     if (err.name === 'MaxRetriesPerRequestError' || err.name === 'ServiceUnavailableError') return true;
-    if (typeof err.message === 'string' && /Connection is closed|Stream isn't writeable|LOADING|READONLY|MASTERDOWN|write (EPIPE|ECONNRESET)/.test(err.message)) {
+    if (
+      typeof err.message === 'string' &&
+      /Connection is closed|Stream isn't writeable|LOADING|READONLY|MASTERDOWN|write (EPIPE|ECONNRESET)/.test(err.message)
+    ) {
       return true;
     }
   }

@@ -25,7 +25,12 @@ function onUnhandledRejection(reason: unknown): void {
 }
 
 function isPostgresNullSocketWrite(err: Error): boolean {
-  return err instanceof TypeError && /reading 'write'/.test(err.message) && /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '') && /nextWrite/.test(err.stack ?? '');
+  return (
+    err instanceof TypeError &&
+    /reading 'write'/.test(err.message) &&
+    /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '') &&
+    /nextWrite/.test(err.stack ?? '')
+  );
 }
 
 function onUncaughtException(err: Error): void {

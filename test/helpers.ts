@@ -32,4 +32,3 @@ export async function disposeAttune(attune: Attune): Promise<void> {
   await attune.stop();
   await dropIsolation(namespace, schema);
 }
-

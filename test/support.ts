@@ -19,7 +19,10 @@ export const redisUrl = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 export const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
 export function isolation(label: string): { namespace: string; schema: string } {
-  const tag = `${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const tag = `${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   return { namespace: `t-${tag}`, schema: `t_${tag}` };
 }
 
@@ -51,7 +54,12 @@ export async function dropIsolation(namespace: string, schema: string): Promise<
 }
 
 /** Polls `check` until it returns a truthy value, or fails with `what` after the deadline. */
-export async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {

@@ -23,8 +23,19 @@ const files: Record<string, string> = {
     '    n: "{{ event.payload.n }}"',
     '',
   ].join('\n'),
-  'rules/echo.yaml': ['name: echo', 'trigger:', `  type: ${TRIGGERS.echo}`, 'action:', '  ref: core.echo', '  parameters:', '    message: "bench {{ event.payload.n }}"', ''].join('\n'),
-  'rules/sleep.yaml': ['name: sleep', 'trigger:', `  type: ${TRIGGERS.sleep}`, 'action:', '  ref: core.sleep', '  parameters:', '    seconds: 0.05', ''].join('\n'),
+  'rules/echo.yaml': [
+    'name: echo',
+    'trigger:',
+    `  type: ${TRIGGERS.echo}`,
+    'action:',
+    '  ref: core.echo',
+    '  parameters:',
+    '    message: "bench {{ event.payload.n }}"',
+    '',
+  ].join('\n'),
+  'rules/sleep.yaml': ['name: sleep', 'trigger:', `  type: ${TRIGGERS.sleep}`, 'action:', '  ref: core.sleep', '  parameters:', '    seconds: 0.05', ''].join(
+    '\n',
+  ),
 };
 
 /** Writes the pack and returns its folder and a function removing it. */

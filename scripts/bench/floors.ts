@@ -26,14 +26,17 @@ export async function shellPipeline(n: number, concurrency: number): Promise<num
 /** The floor: `/bin/sh -c 'echo …'` spawned directly from Node, `concurrency` at a time; spawns/s. */
 export async function spawnFloor(n: number, concurrency: number): Promise<number> {
   const start = performance.now();
-  await pool(Array.from({ length: n }, (_, i) => i), concurrency, (i) =>
-    new Promise<void>((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', `echo bench ${i}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.resume();
-      child.stderr.resume();
-      child.once('error', reject);
-      child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`sh exited with ${code}`))));
-    }),
+  await pool(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    (i) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn('/bin/sh', ['-c', `echo bench ${i}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.resume();
+        child.stderr.resume();
+        child.once('error', reject);
+        child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`sh exited with ${code}`))));
+      }),
   );
   return n / ((performance.now() - start) / 1000);
 }

@@ -78,7 +78,15 @@ export async function latency(rate: number, seconds: number, concurrency: number
       from execution x join enforcement en on en.id = x.enforcement_id join event ev on ev.id = en.event_id
       order by 1`;
     const ms = rows.map((r) => r.ms);
-    return { rate, seconds, achievedRate: total / elapsed, p50: percentile(ms, 50), p95: percentile(ms, 95), p99: percentile(ms, 99), max: ms.at(-1) ?? Number.NaN };
+    return {
+      rate,
+      seconds,
+      achievedRate: total / elapsed,
+      p50: percentile(ms, 50),
+      p95: percentile(ms, 95),
+      p99: percentile(ms, 99),
+      max: ms.at(-1) ?? Number.NaN,
+    };
   });
 }
 

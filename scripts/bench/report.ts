@@ -25,11 +25,16 @@ function verdict(f: Figure): { target: string; ok: string } {
 }
 
 export function renderTable(figures: readonly Figure[]): string {
-  const rows = [['figure', 'value', 'unit', 'target', ''], ...figures.map((f) => {
-    const v = verdict(f);
-    return [f.label, format(f.value), f.unit, v.target, v.ok];
-  })];
+  const rows = [
+    ['figure', 'value', 'unit', 'target', ''],
+    ...figures.map((f) => {
+      const v = verdict(f);
+      return [f.label, format(f.value), f.unit, v.target, v.ok];
+    }),
+  ];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((cell, c) => (c === 1 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join(' | ')} |`;
-  return [line(rows[0]!), `|${widths.map((w, c) => (c === 1 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+  return [line(rows[0]!), `|${widths.map((w, c) => (c === 1 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`, ...rows.slice(1).map(line)].join(
+    '\n',
+  );
 }

@@ -75,8 +75,14 @@ export function formatReport(r: ChaosReport, faults: Record<string, string | num
     ['executions', r.executions],
     ...Object.entries(r.byStatus).map(([s, n]): [string, number] => [`  ${s}`, n]),
     ['action runs', r.actionRuns],
-    ['duplicates', `${totalDuplicates(r)} (events ${r.duplicates.events}, enforcements ${r.duplicates.enforcements}, executions ${r.duplicates.executions}, runs ${r.duplicates.runs})`],
-    ['missing', `${totalMissing(r)} (events ${r.missing.events}, enforcements ${r.missing.enforcements}, executions ${r.missing.executions}, unfinished ${r.missing.unfinished})`],
+    [
+      'duplicates',
+      `${totalDuplicates(r)} (events ${r.duplicates.events}, enforcements ${r.duplicates.enforcements}, executions ${r.duplicates.executions}, runs ${r.duplicates.runs})`,
+    ],
+    [
+      'missing',
+      `${totalMissing(r)} (events ${r.missing.events}, enforcements ${r.missing.enforcements}, executions ${r.missing.executions}, unfinished ${r.missing.unfinished})`,
+    ],
     ['dead letters', r.dead],
     ...Object.entries(r.deadReasons).map(([k, n]): [string, number] => [`  ${k}`, n]),
     ['pending + lag', r.pending],

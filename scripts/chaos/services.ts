@@ -48,7 +48,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const url = `redis://127.0.0.1:${port}`;
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', '', '--bind', '127.0.0.1'], { stdio: 'ignore' });
+    proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir, '--save', '', '--bind', '127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     await until(`redis on ${port}`, async () => {
       const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       r.on('error', () => {});

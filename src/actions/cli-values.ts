@@ -10,7 +10,8 @@ function parseValue(name: string, type: string, text: string): unknown {
     case 'integer':
     case 'number': {
       const n = text.trim() === '' ? Number.NaN : Number(text);
-      if (!Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n))) throw new ValidationError(`parameter "${name}" must be of type ${type}, got "${text}"`);
+      if (!Number.isFinite(n) || (type === 'integer' && !Number.isInteger(n)))
+        throw new ValidationError(`parameter "${name}" must be of type ${type}, got "${text}"`);
       return n;
     }
     case 'boolean': {

@@ -9,7 +9,10 @@ import type { InProcessHandler } from '../runtimes/types.ts';
 
 const httpParams = z.object({
   url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' }),
-  method: z.string().regex(/^[A-Za-z]+$/).default('GET'),
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/)
+    .default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
 });

@@ -36,7 +36,10 @@ export async function secretKey(ctx: AttuneContext): Promise<Buffer> {
   if (!stored) throw new Error(`secret key ${ctx.keys.secretKey} vanished from Redis`);
   if (!warned.has(ctx)) {
     warned.add(ctx);
-    ctx.log.warn({ key: ctx.keys.secretKey }, 'no secretKey configured (ATTUNE_SECRET_KEY): secret parameters are encrypted with a key generated and kept in Redis; set one in production');
+    ctx.log.warn(
+      { key: ctx.keys.secretKey },
+      'no secretKey configured (ATTUNE_SECRET_KEY): secret parameters are encrypted with a key generated and kept in Redis; set one in production',
+    );
   }
   return deriveKey(stored);
 }
@@ -133,7 +136,11 @@ export function maskDeep<T>(value: T, texts: readonly string[]): T {
 }
 
 /** What is stored for an execution: parameters with secrets masked, and the secrets encrypted. */
-export async function protectSecrets(ctx: AttuneContext, spec: ParametersSpec, values: Record<string, unknown>): Promise<{ parameters: Record<string, unknown>; secrets: string | null }> {
+export async function protectSecrets(
+  ctx: AttuneContext,
+  spec: ParametersSpec,
+  values: Record<string, unknown>,
+): Promise<{ parameters: Record<string, unknown>; secrets: string | null }> {
   const { masked, sealed } = splitSecrets(spec, values);
   return { parameters: masked, secrets: sealed ? encryptSecrets(await secretKey(ctx), sealed) : null };
 }

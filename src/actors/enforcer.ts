@@ -66,9 +66,7 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
       return [...pending];
     });
     crashPoint(ctx.config, 'enforcer.after-commit');
-    await ctx.publisher.publishMany(
-      requested.map((e) => ({ def: ctx.catalog.executionRequested, payload: { executionId: e.id }, trace: e.trace })),
-    );
+    await ctx.publisher.publishMany(requested.map((e) => ({ def: ctx.catalog.executionRequested, payload: { executionId: e.id }, trace: e.trace })));
     if (log.isLevelEnabled('debug')) {
       for (const d of batch) log.debug({ trace: d.message.trace, eventId: d.message.payload.eventId }, 'event enforced');
     }

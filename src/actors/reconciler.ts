@@ -39,7 +39,12 @@ export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: numb
   const workers = await readRegistrations(ctx);
   const now = Date.now();
   const lost = candidates.filter((c) => !workers.some((w) => w.id === c.worker_id && isLive(w, now, ctx.config.workerLiveMs)));
-  return (await markAbandoned(sql, lost.map((c) => c.id))).sort((a, b) => a - b);
+  return (
+    await markAbandoned(
+      sql,
+      lost.map((c) => c.id),
+    )
+  ).sort((a, b) => a - b);
 }
 
 export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {

@@ -102,7 +102,11 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     const now = Date.now();
     const retry = waiting.filter((w) => chooseRuntime(w.runtime, workers, now, ctx.config.workerLiveMs).ok);
     const expired = waiting.filter((w) => !retry.includes(w) && now - w.waiting_since.getTime() > noWorkerTimeoutMs);
-    const failed = await failWaiting(sql, expired.map((e) => e.id), Math.round(noWorkerTimeoutMs / 1000));
+    const failed = await failWaiting(
+      sql,
+      expired.map((e) => e.id),
+      Math.round(noWorkerTimeoutMs / 1000),
+    );
     if (failed.length > 0) log.warn({ executions: failed }, 'executions failed: no live worker for their runtime');
     await ctx.publisher.publishMany(retry.map((w) => ({ def: ctx.catalog.executionRequested, payload: { executionId: w.id }, trace: w.trace })));
   }

@@ -12,7 +12,11 @@ function cell(v: unknown): string {
 export function table(rows: Record<string, unknown>[], columns: string[]): string {
   const cells = rows.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
 }
 
@@ -22,7 +26,7 @@ export function durationMs(e: ExecutionRow): number | null {
 
 /** One line per finished execution, as `npm start` prints them. */
 export function executionLine(e: ExecutionRow): string {
-  const out = typeof e.result?.stdout === 'string' ? (e.result.stdout).trim() : '';
+  const out = typeof e.result?.stdout === 'string' ? e.result.stdout.trim() : '';
   const took = durationMs(e);
   const mark = e.status === 'succeeded' ? 'ok  ' : 'FAIL';
   const detail = e.status === 'succeeded' ? out : (e.status_reason ?? out);

@@ -27,4 +27,3 @@ try {
   console.error(`attune: ${toError(err).message}`);
   process.exitCode = 1;
 }
-

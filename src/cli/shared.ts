@@ -7,11 +7,15 @@ import { executionStatuses, type ExecutionStatus } from '../domain/execution-lif
 export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
 
 export function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 export function actorList(value: string): ActorName[] {
   const out = list(value);
-  for (const a of out) if (!(actorNames as readonly string[]).includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${actorNames.join(', ')})`);
+  for (const a of out)
+    if (!(actorNames as readonly string[]).includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${actorNames.join(', ')})`);
   return out as ActorName[];
 }
 export function positiveInt(value: string): number {
@@ -20,7 +24,8 @@ export function positiveInt(value: string): number {
   return n;
 }
 export function status(value: string): ExecutionStatus {
-  if (!(executionStatuses as readonly string[]).includes(value)) throw new InvalidArgumentError(`unknown status "${value}" (known: ${executionStatuses.join(', ')})`);
+  if (!(executionStatuses as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`unknown status "${value}" (known: ${executionStatuses.join(', ')})`);
   return value as ExecutionStatus;
 }
 
@@ -51,4 +56,3 @@ export function untilSignal(attune: Attune): Promise<void> {
     process.once('SIGTERM', () => onSignal('SIGTERM'));
   });
 }
-

@@ -71,7 +71,11 @@ export interface EnforcedExecution {
  * Each CTE's insert is invisible to its sibling reads (one snapshot), so `inserted ∪ already there`
  * is every row exactly once.
  */
-export async function insertEnforced(tx: Queryable, planned: readonly EnforcedExecution[], eventIds: readonly string[]): Promise<{ id: number; trace: string }[]> {
+export async function insertEnforced(
+  tx: Queryable,
+  planned: readonly EnforcedExecution[],
+  eventIds: readonly string[],
+): Promise<{ id: number; trace: string }[]> {
   if (planned.length === 0) return [];
   const rows = planned.map((p) => ({
     rule_id: p.ruleId,

@@ -26,7 +26,10 @@ async function readYaml<S extends z.ZodType>(file: string, schema: S): Promise<z
 
 async function yamlFiles(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+    return (await readdir(dir))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
   } catch (err) {
     if ((err as { code?: string }).code === 'ENOENT') return [];
     throw err;

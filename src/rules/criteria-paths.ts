@@ -43,7 +43,7 @@ export function compilePath(key: string, inSearch: boolean): Getter | string {
   // st2 "criteria tags": `payload.level#low` and `payload.level#high` name the same value
   const tag = key.indexOf('#');
   const segs = splitPath(tag >= 0 ? key.slice(0, tag) : key);
-  if (!segs) return 'malformed key (use dotted names, [0] or [\'name\'])';
+  if (!segs) return "malformed key (use dotted names, [0] or ['name'])";
   const [root, ...rest] = segs as [string, ...string[]];
   let getRoot: Getter;
   if (root === 'trigger' || root === 'payload') getRoot = (ctx) => ctx.event.payload;

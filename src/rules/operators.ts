@@ -77,8 +77,7 @@ export function pyIn(item: unknown, container: unknown): boolean | undefined {
   return undefined;
 }
 
-const ISO_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$/;
 
 /** An ISO 8601 date as epoch ms; a date without an offset is UTC (as st2's date_utils.parse). */
 export function parseIsoDate(value: unknown): number | undefined {
@@ -109,7 +108,10 @@ const compare = (accept: (sign: number) => boolean) =>
     return sign !== undefined && accept(sign);
   });
 
-const searchRe = (re: RegExp): Predicate => (v) => typeof v === 'string' && re.test(v);
+const searchRe =
+  (re: RegExp): Predicate =>
+  (v) =>
+    typeof v === 'string' && re.test(v);
 
 const timediff = (accept: (ageSeconds: number, period: number) => boolean) =>
   numOp((p) => (v, clock) => {

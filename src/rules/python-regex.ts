@@ -202,13 +202,30 @@ function translatePythonRegex(src: string, opts: PythonRegexOptions): RegExp {
         }
         break;
       }
-      case '[': out += charClass(); break;
-      case '(': out += group(); break;
-      case ')': case '|': out += c; break;
-      case '.': out += flags.s ? '[\\s\\S]' : '[^\\n]'; break;
-      case '^': out += flags.m ? '(?<![^\\n])' : '(?<![\\s\\S])'; break;
-      case '$': out += flags.m ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))'; break;
-      case '*': case '+': case '?': out += c + quantifierSuffix(); break;
+      case '[':
+        out += charClass();
+        break;
+      case '(':
+        out += group();
+        break;
+      case ')':
+      case '|':
+        out += c;
+        break;
+      case '.':
+        out += flags.s ? '[\\s\\S]' : '[^\\n]';
+        break;
+      case '^':
+        out += flags.m ? '(?<![^\\n])' : '(?<![\\s\\S])';
+        break;
+      case '$':
+        out += flags.m ? '(?=\\n|(?![\\s\\S]))' : '(?=\\n?(?![\\s\\S]))';
+        break;
+      case '*':
+      case '+':
+      case '?':
+        out += c + quantifierSuffix();
+        break;
       case '{': {
         const q = src[i] === '}' ? null : /^(\d*)(?:(,)(\d*))?\}/.exec(src.slice(i));
         if (!q) {

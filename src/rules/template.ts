@@ -75,8 +75,7 @@ function compile(source: string): Compiled {
   const templates = engine.parse(source);
   const only = templates.length === 1 ? templates[0] : undefined;
   // a lone output keeps its value's type: evaluate its expression without the JSON output escape
-  const compiled: Compiled =
-    only instanceof Output ? { kind: 'value', value: new Value(only.token.content, engine) } : { kind: 'text', templates };
+  const compiled: Compiled = only instanceof Output ? { kind: 'value', value: new Value(only.token.content, engine) } : { kind: 'text', templates };
   if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
   cache.set(source, compiled);
   return compiled;

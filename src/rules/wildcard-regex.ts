@@ -31,7 +31,7 @@ export function wildcardRegExp(pattern: string): RegExp {
 function wildcardSet(set: string[]): string {
   const negated = set[0] === '!';
   const parts: string[] = [];
-  for (let k = negated ? 1 : 0; k < set.length; ) {
+  for (let k = negated ? 1 : 0; k < set.length;) {
     const a = set[k] as string;
     const b = set[k + 2];
     if (set[k + 1] === '-' && b !== undefined) {

@@ -21,7 +21,14 @@ interface Invocation {
   script: string | null;
 }
 
-function outcome(status: RunStatus, reason: string | null, stdout = '', stderr = '', exitCode: number | null = null, result?: Record<string, unknown>): RunOutcome {
+function outcome(
+  status: RunStatus,
+  reason: string | null,
+  stdout = '',
+  stderr = '',
+  exitCode: number | null = null,
+  result?: Record<string, unknown>,
+): RunOutcome {
   return { status, exitCode, stdout, stderr, result: result ?? { stdout, stderr, exit_code: exitCode }, reason };
 }
 
@@ -155,10 +162,13 @@ function runHandler(handler: InProcessHandler, params: Record<string, unknown>, 
       done(outcome('canceled', 'canceled', '', '', null, {}));
     }
     if (hasTimeout(limits)) {
-      timer = setTimeout(() => {
-        controller.abort(new Error(timeoutReason(limits)));
-        done(outcome('timeout', timeoutReason(limits), '', '', null, {}));
-      }, Math.min(limits.timeoutMs, 2_147_483_647));
+      timer = setTimeout(
+        () => {
+          controller.abort(new Error(timeoutReason(limits)));
+          done(outcome('timeout', timeoutReason(limits), '', '', null, {}));
+        },
+        Math.min(limits.timeoutMs, 2_147_483_647),
+      );
     }
     options.signal?.addEventListener('abort', onCancel, { once: true });
     Promise.resolve()
@@ -170,7 +180,13 @@ function runHandler(handler: InProcessHandler, params: Record<string, unknown>, 
   });
 }
 
-export async function runAction(spec: ActionSpec, params: Record<string, unknown>, ctx: RunContext, limits: RunLimits, options: RunOptions): Promise<RunOutcome> {
+export async function runAction(
+  spec: ActionSpec,
+  params: Record<string, unknown>,
+  ctx: RunContext,
+  limits: RunLimits,
+  options: RunOptions,
+): Promise<RunOutcome> {
   const started = performance.now();
   let result: RunOutcome;
   try {
@@ -179,7 +195,14 @@ export async function runAction(spec: ActionSpec, params: Record<string, unknown
     result = outcome('failed', `internal error running the action: ${toError(e).message}`);
   }
   options.log.debug(
-    { executionId: ctx.executionId, actionRef: ctx.actionRef, trace: ctx.trace, status: result.status, exitCode: result.exitCode, durationMs: Math.round(performance.now() - started) },
+    {
+      executionId: ctx.executionId,
+      actionRef: ctx.actionRef,
+      trace: ctx.trace,
+      status: result.status,
+      exitCode: result.exitCode,
+      durationMs: Math.round(performance.now() - started),
+    },
     'action run finished',
   );
   return result;

@@ -64,7 +64,10 @@ export class BatchHandler<T> {
         const e = toError(err);
         failed++;
         this.ledger.failed(d.entryId, d.deliveries, e.message);
-        this.o.log.error({ err: e.message, stream: d.def.key, entryId: d.entryId, deliveries: d.deliveries, trace: d.message.trace }, 'message handling failed; it will be retried');
+        this.o.log.error(
+          { err: e.message, stream: d.def.key, entryId: d.entryId, deliveries: d.deliveries, trace: d.message.trace },
+          'message handling failed; it will be retried',
+        );
       }
     }
     if (failed > 0) this.ledger.pendingFirst = true;

@@ -4,15 +4,7 @@
  * nowhere else.
  */
 import type { z } from 'zod';
-import {
-  deadLetter,
-  eventCreated,
-  executionRequested,
-  executionScheduled,
-  executionStatusReport,
-  ruleChanged,
-  workerControl,
-} from './messages.ts';
+import { deadLetter, eventCreated, executionRequested, executionScheduled, executionStatusReport, ruleChanged, workerControl } from './messages.ts';
 
 export interface StreamDef<S extends z.ZodType = z.ZodType> {
   /** The message type; also the `type` field of every entry. */

@@ -20,11 +20,7 @@ export function newId(): string {
   return randomUUID();
 }
 
-export function encode<S extends z.ZodType>(
-  def: StreamDef<S>,
-  payload: z.input<S>,
-  meta: { id?: string; trace?: string; at?: string } = {},
-): string[] {
+export function encode<S extends z.ZodType>(def: StreamDef<S>, payload: z.input<S>, meta: { id?: string; trace?: string; at?: string } = {}): string[] {
   return [
     'type',
     def.type,
@@ -50,11 +46,7 @@ export function fieldsToObject(fields: readonly string[]): Record<string, string
 }
 
 /** Decodes and validates one entry; any defect becomes a readable reason, never a throw. */
-export function decode<S extends z.ZodType>(
-  def: StreamDef<S>,
-  fields: readonly string[] | null,
-  maxPayloadBytes: number,
-): Decoded<z.output<S>> {
+export function decode<S extends z.ZodType>(def: StreamDef<S>, fields: readonly string[] | null, maxPayloadBytes: number): Decoded<z.output<S>> {
   if (fields === null) return { ok: false, error: 'entry has no fields (trimmed from the stream?)' };
   const f = fieldsToObject(fields);
   const missing = ['type', 'id', 'trace', 'payload'].filter((k) => f[k] === undefined);

@@ -136,11 +136,7 @@ export function createConsumerMachine<B extends { length: number }>() {
       backingOff: {
         on: { STOP: { target: 'draining', actions: ['markStopping', 'clearBatch'] } },
         after: {
-          backoff: [
-            { guard: 'hasBatch', target: 'handling' },
-            { guard: 'isPrepared', target: 'consuming' },
-            { target: 'starting' },
-          ],
+          backoff: [{ guard: 'hasBatch', target: 'handling' }, { guard: 'isPrepared', target: 'consuming' }, { target: 'starting' }],
         },
       },
       draining: {

@@ -93,7 +93,11 @@ export function deadLetters(redis: Redis, catalog: StreamCatalog, streamMaxLen: 
           throw new ValidationError(`dead entry ${e.id} names origin "${e.origin}", not a stream of namespace ${catalog.namespace}`);
         }
         if (fields.length === 0) throw new ValidationError(`dead entry ${e.id} has no original fields to replay; drop it instead`);
-        const res = await redis.multi().xadd(e.origin, 'MAXLEN', '~', streamMaxLen, '*', ...fields).xdel(dead, e.id).exec();
+        const res = await redis
+          .multi()
+          .xadd(e.origin, 'MAXLEN', '~', streamMaxLen, '*', ...fields)
+          .xdel(dead, e.id)
+          .exec();
         const failed = res?.find(([err]) => err);
         if (!res || failed) throw new Error(`replaying dead entry ${e.id} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
         out.push({ id: e.id, origin: e.origin, newId: String(res[0]?.[1]) });

@@ -33,9 +33,13 @@ export class Publisher {
    */
   async publishMany(items: readonly Outgoing[]): Promise<string[]> {
     if (items.length === 0) return [];
-    const args = items.map((item) => ['MAXLEN', '~', this.maxLen, '*', ...encode(item.def, item.payload, { trace: item.trace ?? newId(), id: item.id })] as const);
+    const args = items.map(
+      (item) => ['MAXLEN', '~', this.maxLen, '*', ...encode(item.def, item.payload, { trace: item.trace ?? newId(), id: item.id })] as const,
+    );
     if (this.redis.options.enableAutoPipelining) {
-      const settled = await Promise.allSettled(items.map((item, i) => this.redis.xadd(item.def.key, ...(args[i] as [string, string, number, string, ...string[]]))));
+      const settled = await Promise.allSettled(
+        items.map((item, i) => this.redis.xadd(item.def.key, ...(args[i] as [string, string, number, string, ...string[]]))),
+      );
       return settled.map((r, i) => {
         if (r.status === 'rejected') throw new Error(`XADD to ${items[i]?.def.key} failed: ${toError(r.reason).message}`, { cause: r.reason });
         return r.value as string;

@@ -53,8 +53,14 @@ export class EntryReader<T> {
       }
       if (ledger.pendingFirst && now >= ledger.nextPendingAt) {
         const reply = (await this.o.blocking.xreadgroup(
-          'GROUP', this.o.group, this.o.consumer, 'COUNT', count,
-          'STREAMS', ...this.o.streams.map((d) => d.key), ...this.o.streams.map(() => '0'),
+          'GROUP',
+          this.o.group,
+          this.o.consumer,
+          'COUNT',
+          count,
+          'STREAMS',
+          ...this.o.streams.map((d) => d.key),
+          ...this.o.streams.map(() => '0'),
         )) as StreamReply | null;
         const pending = await this.accept(reply, true);
         if (pending.total > 0) return pending.batch;
@@ -96,8 +102,16 @@ export class EntryReader<T> {
     try {
       return (await Promise.race([
         this.o.blocking.xreadgroup(
-          'GROUP', this.o.group, this.o.consumer, 'COUNT', count, 'BLOCK', blockMs,
-          'STREAMS', ...this.o.streams.map((d) => d.key), ...this.o.streams.map(() => '>'),
+          'GROUP',
+          this.o.group,
+          this.o.consumer,
+          'COUNT',
+          count,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          ...this.o.streams.map((d) => d.key),
+          ...this.o.streams.map(() => '>'),
         ),
         watchdog,
       ])) as StreamReply | null;
@@ -166,12 +180,7 @@ export class EntryReader<T> {
   private async deliveryCounts(def: StreamDef, entries: RawEntry[]): Promise<Map<string, number>> {
     const first = entries[0]?.[0] as string;
     const last = entries[entries.length - 1]?.[0] as string;
-    const rows = (await this.o.redis.xpending(def.key, this.o.group, first, last, entries.length + 10, this.o.consumer)) as [
-      string,
-      string,
-      number,
-      number,
-    ][];
+    const rows = (await this.o.redis.xpending(def.key, this.o.group, first, last, entries.length + 10, this.o.consumer)) as [string, string, number, number][];
     return new Map(rows.map(([id, , , n]) => [id, Number(n)]));
   }
 }

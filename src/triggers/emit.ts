@@ -24,7 +24,14 @@ export async function emitEvent(
   const trace = o.trace ?? newId();
   await ctx.publisher.publish(
     ctx.catalog.eventCreated,
-    { eventId, trigger: triggerRef, triggerInstanceId: o.triggerInstanceId ?? null, payload, dedupeKey: o.dedupeKey ?? null, occurredAt: new Date().toISOString() },
+    {
+      eventId,
+      trigger: triggerRef,
+      triggerInstanceId: o.triggerInstanceId ?? null,
+      payload,
+      dedupeKey: o.dedupeKey ?? null,
+      occurredAt: new Date().toISOString(),
+    },
     { trace },
   );
   return { eventId, trace };

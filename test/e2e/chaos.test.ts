@@ -10,7 +10,10 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run chaos (small)', () => {
   it('200 events through kills and service restarts: nothing missing, nothing doubled', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--events', '200', '--seconds', '15', '--kill-every', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--events', '200', '--seconds', '15', '--kill-every', '2'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

@@ -15,7 +15,14 @@ let attune: Attune;
 
 /** Runs `attune <args>` through /bin/sh, so `args` is quoted exactly as on a command line. */
 function cli(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, ATTUNE_NAMESPACE: attune.config.namespace, ATTUNE_DB_SCHEMA: attune.config.schema, ATTUNE_LOG_LEVEL: 'error' };
+  const env = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
+    ATTUNE_NAMESPACE: attune.config.namespace,
+    ATTUNE_DB_SCHEMA: attune.config.schema,
+    ATTUNE_LOG_LEVEL: 'error',
+  };
   return new Promise((resolve) => {
     execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${args}`], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

@@ -13,7 +13,6 @@ const rtPackDir = fileURLToPath(new URL('../fixtures/rt-pack', import.meta.url))
 let attune: Attune;
 let tmp = '';
 
-
 async function until(id: number, status: ExecutionStatus, extra: (r: { status_reason: string | null }) => boolean = () => true) {
   return eventually(`execution ${id} ${status}`, async () => {
     const r = await attune.executions.get(id);

@@ -27,7 +27,14 @@ beforeAll(async () => {
   attune = await testAttune('dlq', { consumer: { maxPayloadBytes: 4096, blockMs: 200 } });
   await attune.packs.load(crashPackDir);
   await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
-  env = { ...process.env, REDIS_URL: attune.config.redisUrl, DATABASE_URL: attune.config.databaseUrl, ATTUNE_NAMESPACE: attune.config.namespace, ATTUNE_DB_SCHEMA: attune.config.schema, ATTUNE_LOG_LEVEL: 'silent' };
+  env = {
+    ...process.env,
+    REDIS_URL: attune.config.redisUrl,
+    DATABASE_URL: attune.config.databaseUrl,
+    ATTUNE_NAMESPACE: attune.config.namespace,
+    ATTUNE_DB_SCHEMA: attune.config.schema,
+    ATTUNE_LOG_LEVEL: 'silent',
+  };
 });
 afterAll(async () => {
   await disposeAttune(attune);
@@ -42,11 +49,19 @@ describe('garbage in any stream', () => {
       [c.eventCreated.key, ['hello', 'world'], /missing field\(s\): type, id, trace, payload/],
       [c.eventCreated.key, ['type', 'event.created', 'id', '1', 'trace', 't', 'payload', '{not json'], /payload is not valid JSON/],
       [c.eventCreated.key, ['type', 'event.created', 'id', '1', 'trace', 't', 'payload', '{"eventId":42}'], /payload does not match event.created/],
-      [c.executionRequested.key, ['type', 'execution.requested', 'id', '1', 'trace', 't', 'payload', '{"executionId":"seven"}'], /payload does not match execution.requested/],
+      [
+        c.executionRequested.key,
+        ['type', 'execution.requested', 'id', '1', 'trace', 't', 'payload', '{"executionId":"seven"}'],
+        /payload does not match execution.requested/,
+      ],
       [c.executionRequested.key, ['type', 'execution.requested', 'id', '1', 'trace', 't', 'payload', huge], /over the limit of 4096/],
       [c.executionRequested.key, ['type', 'event.created', 'id', '1', 'trace', 't', 'payload', '{}'], /does not belong on stream/],
       [c.executionScheduled('shell').key, ['type', 'execution.scheduled.shell', 'id', '1', 'trace', 't', 'payload', '[]'], /payload does not match/],
-      [c.executionStatus.key, ['type', 'execution.status', 'id', '1', 'trace', 't', 'payload', '{"executionId":1,"status":"exploded"}'], /payload does not match execution.status/],
+      [
+        c.executionStatus.key,
+        ['type', 'execution.status', 'id', '1', 'trace', 't', 'payload', '{"executionId":1,"status":"exploded"}'],
+        /payload does not match execution.status/,
+      ],
     ];
     for (const [key, fields] of garbage) await r.xadd(key, '*', ...fields);
     const file = await tempFile('dlq');
@@ -76,7 +91,14 @@ describe('garbage in any stream', () => {
 describe('attune dlq replay', () => {
   it('puts the original entry back on its origin stream; after the cause is fixed it is handled', async () => {
     // An enforcer with a tight payload limit dead-letters a big (but valid) event...
-    const strict = await createAttune({ redis: attune.config.redisUrl, database: attune.config.databaseUrl, namespace: attune.config.namespace, schema: attune.config.schema, logLevel: 'silent', consumer: { maxPayloadBytes: 1024 } });
+    const strict = await createAttune({
+      redis: attune.config.redisUrl,
+      database: attune.config.databaseUrl,
+      namespace: attune.config.namespace,
+      schema: attune.config.schema,
+      logLevel: 'silent',
+      consumer: { maxPayloadBytes: 1024 },
+    });
     await attune.stop(); // the lenient actors stop; the strict enforcer alone reads event.created
     await strict.start({ actors: ['enforcer'] });
     const file = await tempFile('replay');
@@ -85,7 +107,14 @@ describe('attune dlq replay', () => {
     await strict.stop();
 
     // ...the operator raises the limit (a new process) and replays it.
-    attune = await createAttune({ redis: strict.config.redisUrl, database: strict.config.databaseUrl, namespace: strict.config.namespace, schema: strict.config.schema, logLevel: 'silent', consumer: { blockMs: 200 } });
+    attune = await createAttune({
+      redis: strict.config.redisUrl,
+      database: strict.config.databaseUrl,
+      namespace: strict.config.namespace,
+      schema: strict.config.schema,
+      logLevel: 'silent',
+      consumer: { blockMs: 200 },
+    });
     const [dead] = JSON.parse(await cli('dlq', 'list', '--json')) as { id: string; origin: string; error: string; fields: Record<string, string> }[];
     expect(dead?.origin).toBe(probe(attune).catalog.eventCreated.key);
     expect(dead?.error).toMatch(/over the limit of 1024/);

@@ -62,7 +62,10 @@ describe('execution store: narrower than the table, on purpose', () => {
     };
     for (const [name, from] of Object.entries(narrowedFrom)) {
       const allowed = allowedFrom(targets[name as keyof typeof narrowedFrom]);
-      expect(from.every((s) => allowed.includes(s)), name).toBe(true);
+      expect(
+        from.every((s) => allowed.includes(s)),
+        name,
+      ).toBe(true);
       expect(from.length, `${name} is narrower than the table`).toBeLessThan(allowed.length);
     }
   });

@@ -18,7 +18,9 @@ describe('timer rule → core.echo, end to end', () => {
     const rows = await eventually(
       '3 succeeded executions of core.echo',
       async () => {
-        const r = await probe(attune).sql<{ id: number; trace: string; result: { stdout?: string }; enforcement_id: number; started_at: Date | null; finished_at: Date }[]>`
+        const r = await probe(attune).sql<
+          { id: number; trace: string; result: { stdout?: string }; enforcement_id: number; started_at: Date | null; finished_at: Date }[]
+        >`
           select id, trace, result, enforcement_id, started_at, finished_at from execution where action_ref = 'core.echo' and status = 'succeeded' order by id`;
         return r.length >= 3 ? r : null;
       },
@@ -33,7 +35,9 @@ describe('timer rule → core.echo, end to end', () => {
         select id, event_id, trace, rule_ref from enforcement where id = ${e.enforcement_id}`;
       expect(enf).toHaveLength(1);
       expect(enf[0]?.rule_ref).toBe('core.hello_world_timer');
-      const events = await probe(attune).sql<{ id: string; trace: string; trigger_ref: string }[]>`select id, trace, trigger_ref from event where id = ${enf[0]!.event_id}`;
+      const events = await probe(attune).sql<
+        { id: string; trace: string; trigger_ref: string }[]
+      >`select id, trace, trigger_ref from event where id = ${enf[0]!.event_id}`;
       expect(events).toHaveLength(1);
       expect(events[0]?.trigger_ref).toBe('core.intervaltimer');
       expect(events[0]?.trace).toBe(e.trace);

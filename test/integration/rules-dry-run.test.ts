@@ -20,9 +20,11 @@ const rule = {
 describe('rule dry-run', () => {
   let attune: Attune;
   const counts = async () =>
-    (await probe(attune).sql<{ e: number; f: number; x: number; r: number }[]>`
+    (
+      await probe(attune).sql<{ e: number; f: number; x: number; r: number }[]>`
       select (select count(*)::int from event) as e, (select count(*)::int from enforcement) as f,
-             (select count(*)::int from execution) as x, (select count(*)::int from rule) as r`)[0];
+             (select count(*)::int from execution) as x, (select count(*)::int from rule) as r`
+    )[0];
 
   beforeAll(async () => {
     attune = await testAttune('dryrun');
@@ -30,7 +32,12 @@ describe('rule dry-run', () => {
     await attune.rules.disable('core.hello_world_timer');
     await attune.start({ actors: ['enforcer'] });
     const ids: string[] = [];
-    for (const [host, used] of [['a', 95], ['b', 40], ['c', 99]] as const) ids.push((await attune.emit('core.event', { host, disk: { used } })).eventId);
+    for (const [host, used] of [
+      ['a', 95],
+      ['b', 40],
+      ['c', 99],
+    ] as const)
+      ids.push((await attune.emit('core.event', { host, disk: { used } })).eventId);
     await eventually('3 events stored', async () => (await probe(attune).sql`select 1 from event where id = any(${ids}::uuid[])`).length === 3);
   });
   afterAll(async () => {

@@ -62,7 +62,12 @@ describe('rule lifecycle', () => {
   });
 
   it('a disabled timer rule stops firing within a second, while another keeps going', async () => {
-    const cron = (name: string) => ({ name, pack: 'core', trigger: { type: 'core.crontimer', parameters: { expression: `* * * * * *`, timezone: name === 'tick_a' ? 'UTC' : 'Europe/Paris' } }, action: { ref: 'core.noop' } });
+    const cron = (name: string) => ({
+      name,
+      pack: 'core',
+      trigger: { type: 'core.crontimer', parameters: { expression: `* * * * * *`, timezone: name === 'tick_a' ? 'UTC' : 'Europe/Paris' } },
+      action: { ref: 'core.noop' },
+    });
     const a = await attune.rules.create(cron('tick_a'));
     const b = await attune.rules.create(cron('tick_b'));
     const ticks = async (instance: number | null, after: Date) =>
@@ -82,7 +87,9 @@ describe('rule lifecycle', () => {
     await expect(bad({ 'payload.x': { type: 'bogus', pattern: 1 } })).rejects.toThrow(/rule "core\.bad" is invalid: .*payload\.x.*bogus/);
     await expect(bad({ 'payload.x': { type: 'regex', pattern: '(' } })).rejects.toThrow(/rule "core\.bad" is invalid: .*payload\.x/);
     expect(await attune.rules.get('core.bad')).toBeNull();
-    await expect(attune.rules.create({ name: 'hello_world_timer', pack: 'core', trigger: { type: 'core.event' }, action: { ref: 'core.noop' } })).rejects.toThrow(/already exists/);
+    await expect(
+      attune.rules.create({ name: 'hello_world_timer', pack: 'core', trigger: { type: 'core.event' }, action: { ref: 'core.noop' } }),
+    ).rejects.toThrow(/already exists/);
     await expect(attune.rules.enable('core.missing')).rejects.toThrow(/no rule "core\.missing"/);
   });
 

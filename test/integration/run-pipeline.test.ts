@@ -17,7 +17,6 @@ let tmp = '';
 let server: Server;
 let serverUrl = '';
 
-
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'attune-run-'));
   attune = await testAttune('runpipe', { worker: { outputLimitBytes: 4096, concurrency: 8 } });
@@ -118,7 +117,16 @@ describe('hostile parameter values reach the action verbatim and execute nothing
   const marker = () => path.join(tmp, `pwned-${Math.random().toString(36).slice(2)}`);
   it('in every runtime, through env and stdin', async () => {
     const m = marker();
-    const values = [`$(touch ${m})`, `\`touch ${m}\``, '`id`', `; touch ${m}; rm -rf /nonexistent-attune`, `' " \\' \\"`, 'line1\nline2\r\n', `nul\u0000byte $(touch ${m})`, `| touch ${m} &`];
+    const values = [
+      `$(touch ${m})`,
+      `\`touch ${m}\``,
+      '`id`',
+      `; touch ${m}; rm -rf /nonexistent-attune`,
+      `' " \\' \\"`,
+      'line1\nline2\r\n',
+      `nul\u0000byte $(touch ${m})`,
+      `| touch ${m} &`,
+    ];
     const cases = ['rt.shell_params', 'rt.python_params', 'rt.node_params'].flatMap((ref) => values.map((s) => [ref, s] as const));
     const runs = await Promise.all(cases.map(([ref, s]) => attune.run(ref, { s }, { wait: true })));
     for (const [i, [ref, s]] of cases.entries()) {
@@ -189,7 +197,12 @@ describe('rerun and the other core actions', () => {
       { wait: true },
     );
     expect(e.status).toBe('succeeded');
-    expect(e.result).toMatchObject({ status: 201, ok: true, headers: { 'x-test': 'yes' }, json: { method: 'POST', url: '/things?x=1', body: 'hi', auth: 'Bearer abc' } });
+    expect(e.result).toMatchObject({
+      status: 201,
+      ok: true,
+      headers: { 'x-test': 'yes' },
+      json: { method: 'POST', url: '/things?x=1', body: 'hi', auth: 'Bearer abc' },
+    });
     const bad = await attune.run('core.http', { url: 'http://127.0.0.1:1/' }, { wait: true });
     expect(bad.status).toBe('failed');
     expect(bad.status_reason).toMatch(/fetch failed/);

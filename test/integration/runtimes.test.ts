@@ -113,7 +113,13 @@ describe('child-process runtimes', () => {
   });
 
   it('passes parameters of every type to a shell command, and upper-cases names', async () => {
-    const out = await run({ command: 'cat; printf \'%s|\' "$ATTUNE_PARAM_S" "$ATTUNE_PARAM_I" "$ATTUNE_PARAM_N" "$ATTUNE_PARAM_B" "$ATTUNE_PARAM_O" "$ATTUNE_PARAM_A" "$ATTUNE_PARAM_MYPARAM"' }, { ...typed, myParam: 'm' });
+    const out = await run(
+      {
+        command:
+          'cat; printf \'%s|\' "$ATTUNE_PARAM_S" "$ATTUNE_PARAM_I" "$ATTUNE_PARAM_N" "$ATTUNE_PARAM_B" "$ATTUNE_PARAM_O" "$ATTUNE_PARAM_A" "$ATTUNE_PARAM_MYPARAM"',
+      },
+      { ...typed, myParam: 'm' },
+    );
     const [stdin, env] = out.stdout.split('\n');
     expect(JSON.parse(stdin ?? '')).toEqual({ ...typed, myParam: 'm' });
     expect(env).toBe(`${Object.values(typedEnv).join('|')}|m|`);
@@ -222,11 +228,16 @@ describe('in-process handlers', () => {
 
   it('merges a returned plain object into the result and passes the context', async () => {
     let seen: unknown;
-    const out = await withHandler(async (params, hctx) => {
-      await Promise.resolve();
-      seen = { params, executionId: hctx.executionId, trace: hctx.trace, aborted: hctx.signal.aborted };
-      return { sent: true, id: 'm-1' };
-    }, {}, undefined, 'Node');
+    const out = await withHandler(
+      async (params, hctx) => {
+        await Promise.resolve();
+        seen = { params, executionId: hctx.executionId, trace: hctx.trace, aborted: hctx.signal.aborted };
+        return { sent: true, id: 'm-1' };
+      },
+      {},
+      undefined,
+      'Node',
+    );
     expect(out).toMatchObject({ status: 'succeeded', reason: null, exitCode: null, result: { sent: true, id: 'm-1' } });
     expect(seen).toEqual({ params: { x: 1 }, executionId: 7, trace: 'trace-abc', aborted: false });
   });
@@ -247,10 +258,13 @@ describe('in-process handlers', () => {
 
   it('times out a handler that ignores its signal, and aborts the signal', async () => {
     let signal: AbortSignal | undefined;
-    const out = await withHandler((_p, hctx) => {
-      signal = hctx.signal;
-      return new Promise(() => {});
-    }, { timeoutMs: 100 });
+    const out = await withHandler(
+      (_p, hctx) => {
+        signal = hctx.signal;
+        return new Promise(() => {});
+      },
+      { timeoutMs: 100 },
+    );
     expect(out).toMatchObject({ status: 'timeout', reason: 'timed out after 100 ms' });
     expect(signal?.aborted).toBe(true);
   });
@@ -258,10 +272,14 @@ describe('in-process handlers', () => {
   it('is canceled through its signal', async () => {
     const ac = new AbortController();
     let started = false;
-    const pending = withHandler((_p, hctx) => {
-      started = true;
-      return new Promise((_resolve, reject) => hctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
-    }, {}, ac.signal);
+    const pending = withHandler(
+      (_p, hctx) => {
+        started = true;
+        return new Promise((_resolve, reject) => hctx.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      },
+      {},
+      ac.signal,
+    );
     await waitFor(() => started, 'the handler to start');
     ac.abort();
     expect(await pending).toMatchObject({ status: 'canceled', reason: 'canceled' });

@@ -9,7 +9,11 @@ import type { Attune } from '../../src/index.ts';
 import { disposeAttune, eventually, redisUrl, testAttune } from '../helpers.ts';
 import { allFinished, crashPackDir, runs, tempFile } from '../fixtures/crash-harness.ts';
 
-interface Link { client: Socket; tag: string; frozen: boolean }
+interface Link {
+  client: Socket;
+  tag: string;
+  frozen: boolean;
+}
 const links: Link[] = [];
 let proxy: Server;
 let attune: Attune;

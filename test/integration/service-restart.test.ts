@@ -40,10 +40,15 @@ afterAll(async () => {
 
 /** Emits until it lands (the service may be down right now). */
 async function emitSurely(file: string, i: number): Promise<void> {
-  await eventually(`event ${i} published`, async () => {
-    await attune.emit('crashtest.go', { file, seconds: 0 }, { dedupeKey: `restart:${i}` });
-    return true;
-  }, 60_000, 200);
+  await eventually(
+    `event ${i} published`,
+    async () => {
+      await attune.emit('crashtest.go', { file, seconds: 0 }, { dedupeKey: `restart:${i}` });
+      return true;
+    },
+    60_000,
+    200,
+  );
 }
 
 describe('service restarts during a run', () => {

@@ -41,7 +41,10 @@ describe('worker registry and limits', () => {
   it('never runs more than its concurrency at once', async () => {
     const loads: number[] = [];
     const sampling = setInterval(() => {
-      void attune.workers().then((ws) => loads.push(...ws.map((w) => w.running)), () => {});
+      void attune.workers().then(
+        (ws) => loads.push(...ws.map((w) => w.running)),
+        () => {},
+      );
     }, 50);
     const rows = await Promise.all(Array.from({ length: 6 }, () => attune.run('core.local', { cmd: 'sleep 0.4' }, { wait: true })));
     clearInterval(sampling);
@@ -52,7 +55,17 @@ describe('worker registry and limits', () => {
 
   it('an execution whose runtime no live worker offers waits with the reason, then fails', async () => {
     // A worker that stopped heartbeating a minute ago offers python: it is dead and gets nothing.
-    const stale = { id: 'ghost-1', host: 'gone', pid: 1, version: '0.1.0', runtimes: ['python'], concurrency: 4, running: 0, startedAt: Date.now() - 120_000, heartbeatAt: Date.now() - 60_000 };
+    const stale = {
+      id: 'ghost-1',
+      host: 'gone',
+      pid: 1,
+      version: '0.1.0',
+      runtimes: ['python'],
+      concurrency: 4,
+      running: 0,
+      startedAt: Date.now() - 120_000,
+      heartbeatAt: Date.now() - 60_000,
+    };
     await probe(attune).redis.hset(probe(attune).keys.workers, stale.id, JSON.stringify(stale));
     expect((await attune.workers()).find((w) => w.id === 'ghost-1')).toMatchObject({ live: false });
     await probe(attune).sql`insert into action (ref, pack, name, runtime, command) values ('core.py_probe', 'core', 'py_probe', 'python', null)`;

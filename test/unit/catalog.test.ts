@@ -31,7 +31,15 @@ describe('stream catalog', () => {
   });
 
   it('no two message types share a schema', () => {
-    const fixed = [catalog.eventCreated, catalog.executionRequested, catalog.executionScheduled('x'), catalog.executionStatus, catalog.ruleChanged, catalog.workerControl('w'), catalog.dead];
+    const fixed = [
+      catalog.eventCreated,
+      catalog.executionRequested,
+      catalog.executionScheduled('x'),
+      catalog.executionStatus,
+      catalog.ruleChanged,
+      catalog.workerControl('w'),
+      catalog.dead,
+    ];
     expect(new Set(fixed.map((d) => d.schema)).size).toBe(fixed.length);
   });
 

@@ -225,12 +225,7 @@ const operatorRows: Record<string, Row[]> = {
     row('regex', 123, '\\d', false),
     row('regex', MISSING, '.*', false),
   ],
-  iregex: [
-    row('iregex', 'xABCx', 'abc', true),
-    row('iregex', 'ABC', '^abc$', true),
-    row('iregex', 'ABD', '^abc$', false),
-    row('iregex', MISSING, 'a', false),
-  ],
+  iregex: [row('iregex', 'xABCx', 'abc', true), row('iregex', 'ABC', '^abc$', true), row('iregex', 'ABD', '^abc$', false), row('iregex', MISSING, 'a', false)],
   matchregex: [
     row('matchregex', 'v1', 'v1$', true),
     row('matchregex', 'v1_foo', 'v1$', false),
@@ -494,12 +489,18 @@ describe('validateCriteria', () => {
   it.each<[string, unknown]>([
     ['no criteria', undefined],
     ['empty', {}],
-    ['the documented example', {
-      'trigger.alert.severity': { type: 'equals', pattern: 'critical' },
-      'payload.host': { type: 'matchwildcard', pattern: 'web-*' },
-      or: [{ 'payload.a': { type: 'exists' } }, { 'payload.b': { type: 'greaterthan', pattern: 3 } }],
-    }],
-    ['aliases and upper-case operators', { 'payload.a': { type: 'EQ', pattern: 1 }, 'payload.b': { type: 'td_lt', pattern: 5 }, 'payload.c': { type: 'nin', pattern: [1] } }],
+    [
+      'the documented example',
+      {
+        'trigger.alert.severity': { type: 'equals', pattern: 'critical' },
+        'payload.host': { type: 'matchwildcard', pattern: 'web-*' },
+        or: [{ 'payload.a': { type: 'exists' } }, { 'payload.b': { type: 'greaterthan', pattern: 3 } }],
+      },
+    ],
+    [
+      'aliases and upper-case operators',
+      { 'payload.a': { type: 'EQ', pattern: 1 }, 'payload.b': { type: 'td_lt', pattern: 5 }, 'payload.c': { type: 'nin', pattern: [1] } },
+    ],
     ['nequals with a null pattern', { 'payload.a': { type: 'nequals', pattern: null } }],
     ['search', { 'payload.l': { type: 'search', condition: 'all2any', pattern: { 'item.x': { type: 'exists' }, item: { type: 'ne', pattern: 0 } } } }],
     ['python regex syntax', { 'payload.a': { type: 'regex', pattern: '^(?P<host>[\\w-]+)\\.example\\.com\\Z' } }],
@@ -508,8 +509,11 @@ describe('validateCriteria', () => {
   });
 
   it.each<[string, unknown, string | RegExp]>([
-    ['unknown operator', { 'payload.x': { type: 'equalz', pattern: 1 } },
-      /^criterion "payload\.x": unknown operator "equalz" \(valid: equals, nequals, .*matchwildcard, regex, .*search\)$/],
+    [
+      'unknown operator',
+      { 'payload.x': { type: 'equalz', pattern: 1 } },
+      /^criterion "payload\.x": unknown operator "equalz" \(valid: equals, nequals, .*matchwildcard, regex, .*search\)$/,
+    ],
     ['invalid regex', { 'payload.x': { type: 'regex', pattern: '(unclosed' } }, /^criterion "payload\.x": invalid regular expression "\(unclosed": /],
     ['python-only regex', { 'payload.x': { type: 'iregex', pattern: '(?i:a)' } }, /^criterion "payload\.x": invalid regular expression .*unsupported group/],
     ['an Object method as operator', { 'payload.x': { type: 'hasOwnProperty', pattern: 1 } }, /^criterion "payload\.x": unknown operator "hasOwnProperty"/],
@@ -522,19 +526,33 @@ describe('validateCriteria', () => {
     ['criterion not an object', { 'payload.x': 'equals' }, /^criterion "payload\.x": must be an object with "type" and "pattern", got string/],
     ['missing type', { 'payload.x': { pattern: 1 } }, 'criterion "payload.x": missing "type" (the operator)'],
     ['misspelt field', { 'payload.x': { type: 'exists', patern: 1 } }, 'criterion "payload.x": unknown field "patern"'],
-    ['condition outside search', { 'payload.x': { type: 'equals', pattern: 1, condition: 'any' } }, 'criterion "payload.x": "condition" only applies to the search operator'],
+    [
+      'condition outside search',
+      { 'payload.x': { type: 'equals', pattern: 1, condition: 'any' } },
+      'criterion "payload.x": "condition" only applies to the search operator',
+    ],
     ['unknown key root', { 'host.name': { type: 'exists' } }, 'criterion "host.name": key must start with "trigger.", "payload." or "event."'],
     ['malformed key', { 'payload..x': { type: 'exists' } }, /^criterion "payload\.\.x": malformed key/],
     ['item outside search', { 'item.x': { type: 'exists' } }, 'criterion "item.x": "item." keys only exist inside a search pattern'],
     ['or not a list', { or: { 'payload.a': { type: 'exists' } } }, 'criterion "or": must be a list of criteria objects, got an object'],
     ['not not an object', { not: [] }, 'criteria (in not): must be an object of criteria, got a list'],
-    ['nested in or', { or: [{ 'payload.a': { type: 'exists' } }, { 'payload.b': { type: 'bogus' } }] }, /^criterion "payload\.b" \(in or\[1\]\): unknown operator "bogus"/],
-    ['search condition', { 'payload.l': { type: 'search', condition: 'some', pattern: {} } },
-      'criterion "payload.l": search needs "condition": any, all, any2any or all2any (got "some")'],
+    [
+      'nested in or',
+      { or: [{ 'payload.a': { type: 'exists' } }, { 'payload.b': { type: 'bogus' } }] },
+      /^criterion "payload\.b" \(in or\[1\]\): unknown operator "bogus"/,
+    ],
+    [
+      'search condition',
+      { 'payload.l': { type: 'search', condition: 'some', pattern: {} } },
+      'criterion "payload.l": search needs "condition": any, all, any2any or all2any (got "some")',
+    ],
     ['search without condition', { 'payload.l': { type: 'search', pattern: {} } }, /search needs "condition".*\(got none\)/],
     ['search pattern', { 'payload.l': { type: 'search', condition: 'any', pattern: 'x' } }, /^criterion "payload\.l": search needs "pattern"/],
-    ['inside a search pattern', { 'payload.l': { type: 'search', condition: 'any', pattern: { 'item.a': { type: 'regex', pattern: '[' } } } },
-      /^criterion "item\.a" \(in payload\.l pattern\): invalid regular expression "\["/],
+    [
+      'inside a search pattern',
+      { 'payload.l': { type: 'search', condition: 'any', pattern: { 'item.a': { type: 'regex', pattern: '[' } } } },
+      /^criterion "item\.a" \(in payload\.l pattern\): invalid regular expression "\["/,
+    ],
     ['criteria not an object', ['payload.x'], 'criteria: must be an object of criteria, got a list'],
   ])('reports %s', (_name, criteria, message) => {
     const problems = validateCriteria(criteria);
@@ -555,7 +573,15 @@ describe('validateCriteria', () => {
 
 describe('criteriaSchema', () => {
   it.each<[string, unknown, boolean]>([
-    ['the documented example', { 'trigger.alert.severity': { type: 'equals', pattern: 'critical' }, or: [{ 'payload.a': { type: 'exists' } }], not: { 'payload.b': { type: 'exists' } } }, true],
+    [
+      'the documented example',
+      {
+        'trigger.alert.severity': { type: 'equals', pattern: 'critical' },
+        or: [{ 'payload.a': { type: 'exists' } }],
+        not: { 'payload.b': { type: 'exists' } },
+      },
+      true,
+    ],
     ['a criterion with a misspelt field', { 'payload.a': { type: 'equals', patern: 1 } }, false],
     ['a criterion without a type', { 'payload.a': { pattern: 1 } }, false],
     ['or as an object', { or: { 'payload.a': { type: 'exists' } } }, false],

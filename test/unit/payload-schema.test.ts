@@ -29,7 +29,11 @@ describe('validatePayload', () => {
     ['a string too long', { severity: 'low', host: 'abcdefghijk' }, ['payload.host: must be at most 10 characters']],
     ['an array item of the wrong type', { severity: 'low', host: 'x', tags: ['a', 1] }, ['payload.tags[1]: expected string, got number']],
     ['a type list', { severity: 'low', host: 'x', extra: 'no' }, ['payload.extra: expected object or null, got string']],
-    ['an extra key with additionalProperties false', { severity: 'low', host: 'x', other: 1 }, ['payload.other: is not allowed (additionalProperties is false)']],
+    [
+      'an extra key with additionalProperties false',
+      { severity: 'low', host: 'x', other: 1 },
+      ['payload.other: is not allowed (additionalProperties is false)'],
+    ],
     ['NaN is no number', { severity: 'low', host: 'x', ratio: Number.NaN }, ['payload.ratio: expected number, got number']],
     ['a non-object payload', [1], ['payload: expected object, got array']],
   ];

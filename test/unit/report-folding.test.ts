@@ -12,7 +12,19 @@ function report(executionId: number, status: ReportedStatus, at: string, extra: 
 
 /** The update folding should produce, with every column not named null. */
 function update(id: number, status: ReportedStatus, extra: Partial<ReportUpdate> = {}): ReportUpdate {
-  return { id, status, worker_id: 'w1', started_at: null, finished_at: null, result: null, exit_code: null, stdout: null, stderr: null, reason: null, ...extra };
+  return {
+    id,
+    status,
+    worker_id: 'w1',
+    started_at: null,
+    finished_at: null,
+    result: null,
+    exit_code: null,
+    stdout: null,
+    stderr: null,
+    reason: null,
+    ...extra,
+  };
 }
 
 const cases: { name: string; reports: StatusReport[]; expected: ReportUpdate[] }[] = [

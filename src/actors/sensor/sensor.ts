@@ -60,7 +60,7 @@ export function startSensor(ctx: AttuneContext, name: string): ActorHandle {
     let failures = 0;
     while (!stopped) {
       try {
-        const reply = (await listener.xread('COUNT', 100, 'BLOCK', 2000, 'STREAMS', ctx.catalog.ruleChanged.key, lastId));
+        const reply = await listener.xread('COUNT', 100, 'BLOCK', 2000, 'STREAMS', ctx.catalog.ruleChanged.key, lastId);
         failures = 0;
         const entries = reply?.[0]?.[1] ?? [];
         if (entries.length > 0) {

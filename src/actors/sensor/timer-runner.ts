@@ -47,11 +47,14 @@ export function createTimerRunner(ctx: AttuneContext, sql: Sql, log: Logger): Ti
     const timer =
       delay > MAX_DELAY_MS
         ? setTimeout(() => current(inst.id, key) && arm(inst, schedule, key, after), MAX_DELAY_MS)
-        : setTimeout(() => {
-            if (!current(inst.id, key)) return;
-            arm(inst, schedule, key, tick);
-            void fire(inst, tick, schedule.next(tick) ?? tick + 60_000);
-          }, Math.max(0, delay));
+        : setTimeout(
+            () => {
+              if (!current(inst.id, key)) return;
+              arm(inst, schedule, key, tick);
+              void fire(inst, tick, schedule.next(tick) ?? tick + 60_000);
+            },
+            Math.max(0, delay),
+          );
     armed.set(inst.id, { key, timer });
   }
 

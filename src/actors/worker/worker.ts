@@ -160,7 +160,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       }
       const abort = new AbortController();
       const done = execute(d, abort)
-        .catch((e: unknown) => log.error({ err: toError(e).message, executionId: d.message.payload.executionId }, 'execution bookkeeping failed; entry left pending'))
+        .catch((e: unknown) =>
+          log.error({ err: toError(e).message, executionId: d.message.payload.executionId }, 'execution bookkeeping failed; entry left pending'),
+        )
         .finally(() => {
           inflight.delete(d.message.payload.executionId);
           wake?.();
@@ -200,7 +202,12 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       if (owner === id && !inflight.has(d.message.payload.executionId)) await abandon(d, owner);
       else if (owner === null || owner === id || alive) duplicates.push(d);
       else if (!confirming.has(d.entryId)) {
-        confirming.set(d.entryId, confirmLost(d, owner).catch((err: unknown) => log.warn({ err: toError(err).message, entryId: d.entryId }, 'checking a lost worker failed; entry left pending')).finally(() => confirming.delete(d.entryId)));
+        confirming.set(
+          d.entryId,
+          confirmLost(d, owner)
+            .catch((err: unknown) => log.warn({ err: toError(err).message, entryId: d.entryId }, 'checking a lost worker failed; entry left pending'))
+            .finally(() => confirming.delete(d.entryId)),
+        );
       }
     }
     await consumer.ack(duplicates);
@@ -243,8 +250,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     await Promise.all([...byStream].map(([key, ids]) => ctx.redis.xclaim(key, 'worker', id, 0, ...ids, 'JUSTID')));
   }
 
-  const beat = () =>
-    writeRegistration(ctx, registration()).catch((err: unknown) => log.warn({ err: toError(err).message }, 'heartbeat failed'));
+  const beat = () => writeRegistration(ctx, registration()).catch((err: unknown) => log.warn({ err: toError(err).message }, 'heartbeat failed'));
   void beat();
   const heartbeat = setInterval(() => void beat(), cfg.heartbeatMs);
   const refresher = setInterval(
@@ -298,7 +304,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       await control.stop();
       clearInterval(heartbeat);
       clearInterval(refresher);
-      await removeRegistration(ctx, id).catch((err: unknown) => log.warn({ err: toError(err).message }, 'could not remove the registration; it shows dead after workerLiveMs'));
+      await removeRegistration(ctx, id).catch((err: unknown) =>
+        log.warn({ err: toError(err).message }, 'could not remove the registration; it shows dead after workerLiveMs'),
+      );
     },
   };
 }

@@ -21,7 +21,13 @@ export function registerDlqCommands(program: Command): void {
       await withAttune(async (attune) => {
         const dead = await attune.dlq.list(o.limit);
         if (o.json) console.log(JSON.stringify(dead, null, 2));
-        else console.log(table(dead.map((d) => ({ ...d, error: d.error.length > 120 ? `${d.error.slice(0, 117)}...` : d.error })), ['id', 'at', 'origin', 'deliveries', 'error']));
+        else
+          console.log(
+            table(
+              dead.map((d) => ({ ...d, error: d.error.length > 120 ? `${d.error.slice(0, 117)}...` : d.error })),
+              ['id', 'at', 'origin', 'deliveries', 'error'],
+            ),
+          );
       });
     });
   dlq

@@ -74,19 +74,25 @@ export function registerRuleCommands(program: Command): void {
     .action(async (o: { pack?: string; json?: boolean }) => {
       await withAttune(async (a) => {
         const rows = await a.rules.list({ pack: o.pack });
-        console.log(o.json ? JSON.stringify(rows.map(redacted), null, 2) : table(rows as unknown as Record<string, unknown>[], ['ref', 'enabled', 'trigger_ref', 'action_ref']));
+        console.log(
+          o.json
+            ? JSON.stringify(rows.map(redacted), null, 2)
+            : table(rows as unknown as Record<string, unknown>[], ['ref', 'enabled', 'trigger_ref', 'action_ref']),
+        );
       });
     });
-  rule
-    .command('get <ref>')
-    .action(async (ref: string) => {
-      await withAttune(async (a) => {
-        const r = await a.rules.get(ref);
-        if (!r) throw new ValidationError(`no rule "${ref}"`);
-        console.log(JSON.stringify(redacted(r), null, 2));
-      });
+  rule.command('get <ref>').action(async (ref: string) => {
+    await withAttune(async (a) => {
+      const r = await a.rules.get(ref);
+      if (!r) throw new ValidationError(`no rule "${ref}"`);
+      console.log(JSON.stringify(redacted(r), null, 2));
     });
-  for (const [verb, done] of [['enable', 'enabled'], ['disable', 'disabled'], ['delete', 'deleted']] as const) {
+  });
+  for (const [verb, done] of [
+    ['enable', 'enabled'],
+    ['disable', 'disabled'],
+    ['delete', 'deleted'],
+  ] as const) {
     rule.command(`${verb} <ref>`).action(async (ref: string) => {
       await withAttune(async (a) => {
         await a.rules[verb](ref);

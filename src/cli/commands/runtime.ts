@@ -13,13 +13,22 @@ export function registerRuntimeCommands(program: Command): void {
     .addOption(new Option('--concurrency <n>', 'worker concurrency').argParser(positiveInt))
     .option('--migrate', 'apply database migrations first')
     .action(async (o: { actors?: ActorName[]; runtimes?: string[]; concurrency?: number; migrate?: boolean }) => {
-      await withAttune(async (attune) => {
-        if (o.migrate) await attune.migrate();
-        // every actor by default; the webhook server then only if its port is free (a replica may hold it)
-        const started = await attune.start({ actors: o.actors ?? actorNames, bestEffort: o.actors ? [] : ['webhook'], runtimes: o.runtimes, concurrency: o.concurrency });
-        attune.log.info({ actors: started.map((a) => a.name), namespace: attune.config.namespace }, 'attune is up');
-        await untilSignal(attune);
-      }, 'info', o.actors?.every((a) => a === 'worker') && !o.migrate ? { database: false } : {});
+      await withAttune(
+        async (attune) => {
+          if (o.migrate) await attune.migrate();
+          // every actor by default; the webhook server then only if its port is free (a replica may hold it)
+          const started = await attune.start({
+            actors: o.actors ?? actorNames,
+            bestEffort: o.actors ? [] : ['webhook'],
+            runtimes: o.runtimes,
+            concurrency: o.concurrency,
+          });
+          attune.log.info({ actors: started.map((a) => a.name), namespace: attune.config.namespace }, 'attune is up');
+          await untilSignal(attune);
+        },
+        'info',
+        o.actors?.every((a) => a === 'worker') && !o.migrate ? { database: false } : {},
+      );
     });
 
   program
