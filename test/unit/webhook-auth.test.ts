@@ -21,7 +21,7 @@ describe('webhook credentials', () => {
     ['a signature, on a webhook with token and secret', both, { 'x-hub-signature-256': hmacSignature(SECRET, body) }],
     ['a token, on a webhook with token and secret', both, { 'x-attune-token': TOKEN }],
   ] as const)('accepts %s', (_what, params, headers) => {
-    expect(authenticated(params, headers, body)).toBe(true);
+    expect(authenticated(params, headers as Record<string, string | string[]>, body)).toBe(true);
   });
 
   it.each([
