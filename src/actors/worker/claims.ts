@@ -6,13 +6,13 @@
  * only after a liveness period without a fresh heartbeat: a Redis restart stalls every heartbeat.
  */
 import type { AttuneContext } from '../../context.ts';
+import { EXECUTION_KEY_TTL_S } from '../../domain/execution-lifecycle.ts';
 import { isLive } from '../../domain/worker-selection.ts';
 import { readRegistrations } from '../../registry/worker-registry.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled } from '../../streams/messages.ts';
 import type { Claim } from './execution-machine.ts';
 
-const CLAIM_TTL_S = 7 * 24 * 3600;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ClaimsOptions {
@@ -55,7 +55,7 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
     async claim(batch) {
       const pipe = ctx.redis.pipeline();
       for (const d of batch) {
-        pipe.set(claimKey(d), o.workerId, 'EX', CLAIM_TTL_S, 'NX');
+        pipe.set(claimKey(d), o.workerId, 'EX', EXECUTION_KEY_TTL_S, 'NX');
         pipe.exists(ctx.keys.executionCancel(d.message.payload.executionId));
       }
       const replies = (await pipe.exec()) ?? [];
