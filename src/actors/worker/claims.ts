@@ -36,7 +36,8 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
   const { heartbeatMs } = ctx.config.worker;
   const claimKey = (d: Delivery<ExecutionScheduled>) => ctx.keys.executionClaim(d.message.payload.executionId);
 
-  async function ownersOf(batch: Delivery<ExecutionScheduled>[]): Promise<Map<Delivery<ExecutionScheduled>, Claim>> {
+  /** `wonNow`: executions this batch just claimed (a second entry of one is a duplicate, not a previous life). */
+  async function ownersOf(batch: Delivery<ExecutionScheduled>[], wonNow: Set<number>): Promise<Map<Delivery<ExecutionScheduled>, Claim>> {
     const owners = await ctx.redis.mget(...batch.map(claimKey));
     const workers = await readRegistrations(ctx);
     const now = Date.now();
@@ -44,7 +45,8 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
       batch.map((d, i): [Delivery<ExecutionScheduled>, Claim] => {
         const owner = owners[i] ?? null;
         const alive = workers.some((w) => w.id === owner && isLive(w, now, ctx.config.workerLiveMs));
-        if (owner === o.workerId && !o.isRunning(d.message.payload.executionId)) return [d, { kind: 'ours' }];
+        const executionId = d.message.payload.executionId;
+        if (owner === o.workerId && !o.isRunning(executionId) && !wonNow.has(executionId)) return [d, { kind: 'ours' }];
         if (owner === null || owner === o.workerId || alive) return [d, { kind: 'duplicate' }];
         return [d, { kind: 'stale', owner }];
       }),
@@ -69,7 +71,8 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
       });
       const taken = batch.filter((_, i) => claims[i] === null);
       if (taken.length === 0) return claims as Claim[];
-      const owners = await ownersOf(taken);
+      const wonNow = new Set(batch.filter((_, i) => claims[i] !== null).map((d) => d.message.payload.executionId));
+      const owners = await ownersOf(taken, wonNow);
       return batch.map((d, i) => claims[i] ?? (owners.get(d) as Claim));
     },
 
