@@ -16,7 +16,7 @@ const TOKEN = 'tok-cli-0123456789abcdef';
 
 async function attune(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, timeout: 90_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -51,12 +51,12 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'attune-cli-rules-'));
   await ok('migrate');
   await ok('pack', 'load', fileURLToPath(new URL('../../packs/core', import.meta.url)));
-});
+}, 240_000); // two CLI starts on a loaded machine
 afterAll(async () => {
   await dropIsolation(iso.namespace, iso.schema);
 });
 
-describe('attune rule', () => {
+describe('attune rule', { timeout: 180_000 }, () => {
   it('create, get and list: the webhook token is never printed', async () => {
     expect(await ok('rule', 'create', await ruleFile('v1', hook('one')))).toBe('created rule core.cli_hook\n');
     const got = await ok('rule', 'get', 'core.cli_hook');
@@ -113,7 +113,7 @@ describe('attune rule', () => {
   });
 });
 
-describe('attune demo', () => {
+describe('attune demo', { timeout: 180_000 }, () => {
   it('prints each finished execution of the timer rule, and exits 0 on SIGTERM', async () => {
     const demo = spawn(process.execPath, [bin, 'demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
