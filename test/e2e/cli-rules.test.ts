@@ -77,12 +77,12 @@ describe('attune rule', { timeout: 180_000 }, () => {
     const again = await attune('rule', 'create', await ruleFile('v1b', hook('other')));
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/core\.cli_hook/);
-    expect(JSON.parse(await ok('rule', 'get', 'core.cli_hook'))).toMatchObject({ action_parameters: { message: 'one' } });
+    expect(JSON.parse(await ok('rule', 'get', 'core.cli_hook'))).toMatchObject({ action_params: { message: 'one' } });
   });
 
   it('update replaces the definition', async () => {
     expect(await ok('rule', 'update', await ruleFile('v2', hook('two')))).toBe('updated rule core.cli_hook\n');
-    expect(JSON.parse(await ok('rule', 'get', 'core.cli_hook'))).toMatchObject({ action_parameters: { message: 'two' } });
+    expect(JSON.parse(await ok('rule', 'get', 'core.cli_hook'))).toMatchObject({ action_params: { message: 'two' } });
   });
 
   it('disable and enable', async () => {
@@ -121,7 +121,7 @@ describe('attune demo', { timeout: 180_000 }, () => {
     demo.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
     try {
-      await eventually('an execution printed', () => /^ok {3}execution \d+ core\.echo succeeded in \d+ ms: hello, world$/m.test(out), 30_000);
+      await eventually('an execution printed', () => /^ok {3}execution \d+ core\.echo succeeded in \d+ ms: hello, world$/m.test(out), 120_000);
       expect(out).toMatch(/^attune: core pack loaded \(1 rule, \d+ actions\); rule core\.hello_world_timer fires every 2 s\. Ctrl-C to stop\.$/m);
     } finally {
       demo.kill('SIGTERM');
