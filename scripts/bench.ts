@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
+import { processSettle } from './bench/process-settle.ts';
 import { renderTable, type Figure } from './bench/report.ts';
 
 const { values } = parseArgs({
@@ -31,6 +32,7 @@ const settings = {
   scaleN: quick ? 24 : 400,
   scaleConcurrency: 4,
   backlogN: quick ? 1000 : 10_000,
+  settleN: quick ? 3 : 10,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -56,6 +58,8 @@ async function runOnce(): Promise<Figure[]> {
   const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
   const bl = await backlog(s.backlogN, s.concurrency);
+  progress(`process settle: timeout, exit and cancel with a grandchild holding stdout, ${s.settleN} each`);
+  const settle = await processSettle(s.settleN);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.processPerActor', label: 'pipeline, one process per actor', value: multi, unit: 'exec/s', min: 5000 },
@@ -78,6 +82,9 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'backlog.firstTenth', label: 'backlog: first tenth', value: bl.firstTenthRate, unit: 'exec/s' },
     { key: 'backlog.lastTenth', label: 'backlog: last tenth', value: bl.lastTenthRate, unit: 'exec/s' },
     { key: 'backlog.ratio', label: 'backlog: last tenth / first tenth', value: bl.lastTenthRate / bl.firstTenthRate, unit: '×', min: 0.8 },
+    { key: 'settle.timeout', label: 'timeout → group killed, settled', value: settle.timeoutMs, unit: 'ms', max: 5000 },
+    { key: 'settle.exit', label: 'exit, grandchild holds stdout → settled', value: settle.exitMs, unit: 'ms', max: 5000 },
+    { key: 'settle.cancel', label: 'cancel, exits on SIGTERM → settled', value: settle.cancelMs, unit: 'ms', max: 5000 },
   ];
 }
 

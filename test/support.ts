@@ -3,7 +3,7 @@
  * in parallel against the same Redis and Postgres. Waiting is by polling with a deadline.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
@@ -153,4 +153,47 @@ export function probe(attune: Attune): Probe {
     }
   };
   return opened;
+}
+
+/** The ports of the test Redis and Postgres: a socket of this process to one of them is a connection. */
+const servicePorts = new Set([Number(new URL(redisUrl).port || 6379), Number(new URL(databaseUrl).port || 5432)]);
+
+/**
+ * This process's open TCP connections to the test Redis or Postgres, as `remote-port` strings (Linux
+ * /proc; empty elsewhere). A consumer, client or pool left open shows here: `test/setup.ts` fails the
+ * file if any is left once its afterAll hooks ran.
+ */
+export function openServiceConnections(): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return [];
+  }
+  const inodes = new Set<string>();
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m?.[1]) inodes.add(m[1]);
+    } catch {
+      // closed while listing
+    }
+  }
+  const open: string[] = [];
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    let lines: string[];
+    try {
+      lines = readFileSync(table, 'utf8').split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      const [remote, state, inode] = [f[2], f[3], f[9]];
+      if (!remote || !inode || state !== '01' || !inodes.has(inode)) continue; // 01: ESTABLISHED
+      const port = parseInt(remote.split(':')[1] ?? '', 16);
+      if (servicePorts.has(port)) open.push(`port ${port}`);
+    }
+  }
+  return open;
 }
