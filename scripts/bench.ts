@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
+import { publishRates } from './bench/publish.ts';
 import { renderTable, type Figure } from './bench/report.ts';
 
 const { values } = parseArgs({
@@ -31,6 +32,7 @@ const settings = {
   scaleN: quick ? 24 : 400,
   scaleConcurrency: 4,
   backlogN: quick ? 1000 : 10_000,
+  publishN: quick ? 10_000 : 100_000,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -56,6 +58,8 @@ async function runOnce(): Promise<Figure[]> {
   const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
   const bl = await backlog(s.backlogN, s.concurrency);
+  progress(`publisher: ${s.publishN} messages, ${s.concurrency} in flight, and the plain XADD floor`);
+  const pub = await publishRates(s.publishN, s.concurrency);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.processPerActor', label: 'pipeline, one process per actor', value: multi, unit: 'exec/s', min: 5000 },
@@ -77,6 +81,9 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'backlog.drainMs', label: `backlog of ${bl.executions}: time to drain`, value: bl.drainMs, unit: 'ms' },
     { key: 'backlog.firstTenth', label: 'backlog: first tenth', value: bl.firstTenthRate, unit: 'exec/s' },
     { key: 'backlog.lastTenth', label: 'backlog: last tenth', value: bl.lastTenthRate, unit: 'exec/s' },
+    { key: 'publish.capped', label: 'publisher onto a grouped stream (ceiling check)', value: pub.capped, unit: 'msg/s' },
+    { key: 'publish.plainXadd', label: 'floor: plain XADD MAXLEN ~', value: pub.plain, unit: 'msg/s' },
+    { key: 'publish.ratio', label: 'publisher / plain XADD', value: pub.capped / pub.plain, unit: '×', min: 0.7 },
     { key: 'backlog.ratio', label: 'backlog: last tenth / first tenth', value: bl.lastTenthRate / bl.firstTenthRate, unit: '×', min: 0.8 },
   ];
 }

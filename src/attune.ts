@@ -24,6 +24,7 @@ import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
+import { startTrimmer } from './streams/trimmer.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
 import { startScheduler } from './actors/scheduler.ts';
@@ -102,6 +103,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   const service = executionsService(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
+  let stopTrimmer: (() => Promise<void>) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
 
@@ -137,7 +139,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
-    dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
+    dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
       unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
@@ -158,10 +160,14 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         } else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);
+      // Every process running actors offers to trim; the trim lock lets one do it per period.
+      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs });
       return started;
     },
     async stop() {
       await Promise.all(running.splice(0).map((a) => a.stop()));
+      await stopTrimmer?.();
+      stopTrimmer = null;
       redis.disconnect();
       await sql.end({ timeout: 5 });
       await services.release();
