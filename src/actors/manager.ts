@@ -11,6 +11,7 @@ import { foldReports } from '../domain/report-folding.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { ExecutionStatusReport } from '../streams/messages.ts';
 import { crashPoint } from '../crash-point.ts';
+import { forgetStoredOutputs, restoreReports } from '../streams/status-output.ts';
 import { startReconciler } from './reconciler.ts';
 
 export function startManager(ctx: AttuneContext, consumerName: string): ActorHandle {
@@ -18,12 +19,18 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
   const log = ctx.log.child({ actor: 'manager', consumer: consumerName });
 
   async function handle(batch: Delivery<ExecutionStatusReport>[]): Promise<void> {
-    const updates = foldReports(batch.map((d) => d.message.payload));
+    const reports = await restoreReports(
+      ctx.redis,
+      ctx.keys,
+      batch.map((d) => d.message.payload),
+    );
+    const updates = foldReports(reports);
     const applied = await sql.begin(async (tx) => {
       const moved = await applyReports(tx, updates);
       crashPoint(ctx.config, 'manager.before-commit');
       return moved;
     });
+    await forgetStoredOutputs(ctx.redis, ctx.keys, reports);
     for (const a of applied) {
       if (isTerminal(a.status)) log.info({ executionId: a.id, status: a.status, trace: a.trace }, `execution ${a.status}`);
       else log.debug({ executionId: a.id, status: a.status, trace: a.trace }, 'execution status applied');

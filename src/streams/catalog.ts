@@ -82,6 +82,11 @@ export function keyCatalog(namespace: string) {
     executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
     /** String set by `cancel()`: a worker that finds it never starts the execution. */
     executionCancel: (executionId: number) => `${namespace}:execution:${executionId}:cancel`,
+    /**
+     * Hash (`result`, `stdout`, `stderr`) of an outcome too big for its status report: written by the
+     * worker before it reports, moved into Postgres and deleted by the manager.
+     */
+    executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */

@@ -16,6 +16,7 @@ import { runAction } from '../../runtimes/run-action.ts';
 import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled, ExecutionStatusReport } from '../../streams/messages.ts';
+import { boundReport } from '../../streams/status-output.ts';
 import { readControl } from './control.ts';
 import { readRegistrations, removeRegistration, writeRegistration } from './registry.ts';
 import { crashPoint } from '../../crash-point.ts';
@@ -67,7 +68,8 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   });
 
   async function report(msg: Omit<ExecutionStatusReport, 'workerId' | 'at'>, trace: string): Promise<void> {
-    await ctx.publisher.publish(ctx.catalog.executionStatus, { ...msg, workerId: id, at: new Date().toISOString() }, { trace });
+    const full = { ...msg, workerId: id, at: new Date().toISOString() };
+    await ctx.publisher.publish(ctx.catalog.executionStatus, await boundReport(ctx.redis, ctx.keys, full), { trace });
   }
 
   /** Retries a Redis write until it lands or the worker is told to give up. */
