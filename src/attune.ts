@@ -4,6 +4,7 @@ import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './c
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
+import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
@@ -74,6 +75,8 @@ export interface Attune {
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
+  /** Deletes (or with `dryRun` counts) finished executions older than `retention.maxAgeMs`, their enforcements and events. */
+  gc(options?: { dryRun?: boolean; olderThanMs?: number }): Promise<GcResult>;
   /** The dead stream: messages that could not be handled (`attune dlq`). */
   dlq: DeadLetters;
   /** Starts actors in this process (default: all). */
@@ -139,6 +142,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
+    gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
     dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
       unguard ??= guardProcess(log);

@@ -82,6 +82,22 @@ export const optionsSchema = z.object({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
+  /** Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager offers; one at a time). */
+  retention: z
+    .object({
+      maxAgeMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(30 * 24 * 3600 * 1000),
+      everyMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(3600 * 1000),
+      batchSize: z.number().int().min(1).max(10_000).default(500),
+    })
+    .prefault({}),
   /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */
   reconciler: z
     .object({

@@ -13,6 +13,7 @@ import type { ExecutionStatusReport } from '../streams/messages.ts';
 import { crashPoint } from '../crash-point.ts';
 import { forgetStoredOutputs, restoreReports } from '../streams/status-output.ts';
 import { startReconciler } from './reconciler.ts';
+import { startRetention } from './retention.ts';
 
 export function startManager(ctx: AttuneContext, consumerName: string): ActorHandle {
   const sql = requireSql(ctx, 'the manager');
@@ -47,11 +48,13 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
   });
   consumer.start();
   const reconciler = startReconciler(ctx, sql, log);
+  const retention = startRetention(ctx, sql, log);
   return {
     name: 'manager',
     state: () => consumer.state(),
     stop: async () => {
       await reconciler.stop();
+      await retention.stop();
       await consumer.stop();
     },
   };
