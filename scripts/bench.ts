@@ -10,6 +10,7 @@ import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/f
 import { median, progress } from './bench/measure.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
 import { processSettle } from './bench/process-settle.ts';
+import { publishRates } from './bench/publish.ts';
 import { renderTable, type Figure } from './bench/report.ts';
 
 const { values } = parseArgs({
@@ -33,6 +34,7 @@ const settings = {
   scaleConcurrency: 4,
   backlogN: quick ? 1000 : 10_000,
   settleN: quick ? 3 : 10,
+  publishN: quick ? 10_000 : 100_000,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -60,6 +62,8 @@ async function runOnce(): Promise<Figure[]> {
   const bl = await backlog(s.backlogN, s.concurrency);
   progress(`process settle: timeout, exit and cancel with a grandchild holding stdout, ${s.settleN} each`);
   const settle = await processSettle(s.settleN);
+  progress(`publisher: ${s.publishN} messages, ${s.concurrency} in flight, and the plain XADD floor`);
+  const pub = await publishRates(s.publishN, s.concurrency);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.processPerActor', label: 'pipeline, one process per actor', value: multi, unit: 'exec/s', min: 5000 },
@@ -81,6 +85,9 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'backlog.drainMs', label: `backlog of ${bl.executions}: time to drain`, value: bl.drainMs, unit: 'ms' },
     { key: 'backlog.firstTenth', label: 'backlog: first tenth', value: bl.firstTenthRate, unit: 'exec/s' },
     { key: 'backlog.lastTenth', label: 'backlog: last tenth', value: bl.lastTenthRate, unit: 'exec/s' },
+    { key: 'publish.capped', label: 'publisher onto a grouped stream (ceiling check)', value: pub.capped, unit: 'msg/s' },
+    { key: 'publish.plainXadd', label: 'floor: plain XADD MAXLEN ~', value: pub.plain, unit: 'msg/s' },
+    { key: 'publish.ratio', label: 'publisher / plain XADD', value: pub.capped / pub.plain, unit: '×', min: 0.7 },
     { key: 'backlog.ratio', label: 'backlog: last tenth / first tenth', value: bl.lastTenthRate / bl.firstTenthRate, unit: '×', min: 0.8 },
     { key: 'settle.timeout', label: 'timeout → group killed, settled', value: settle.timeoutMs, unit: 'ms', max: 5000 },
     { key: 'settle.exit', label: 'exit, grandchild holds stdout → settled', value: settle.exitMs, unit: 'ms', max: 5000 },

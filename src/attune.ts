@@ -4,6 +4,7 @@ import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './c
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
+import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
@@ -24,6 +25,7 @@ import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
+import { startTrimmer } from './streams/trimmer.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
 import { startScheduler } from './actors/scheduler.ts';
@@ -73,6 +75,8 @@ export interface Attune {
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
+  /** Deletes (or with `dryRun` counts) finished executions older than `retention.maxAgeMs`, their enforcements and events. */
+  gc(options?: { dryRun?: boolean; olderThanMs?: number }): Promise<GcResult>;
   /** The dead stream: messages that could not be handled (`attune dlq`). */
   dlq: DeadLetters;
   /** Starts actors in this process (default: all). */
@@ -102,6 +106,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   const service = executionsService(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
+  let stopTrimmer: (() => Promise<void>) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
 
@@ -137,7 +142,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
-    dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
+    gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
+    dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
       unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
@@ -158,10 +164,14 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         } else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);
+      // Every process running actors offers to trim; the trim lock lets one do it per period.
+      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs });
       return started;
     },
     async stop() {
       await Promise.all(running.splice(0).map((a) => a.stop()));
+      await stopTrimmer?.();
+      stopTrimmer = null;
       redis.disconnect();
       await sql.end({ timeout: 5 });
       await services.release();

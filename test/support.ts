@@ -120,7 +120,7 @@ export function openProbe(where: { namespace: string; schema: string; redisUrl?:
     redisUrl: url,
     catalog: streamCatalog(where.namespace),
     keys: keyCatalog(where.namespace),
-    publisher: new Publisher(redis, where.streamMaxLen ?? 100_000),
+    publisher: new Publisher(redis, { maxLen: where.streamMaxLen ?? 100_000, maxPayloadBytes: 1_048_576 }),
     async close() {
       if (!openProbes.delete(probe)) return;
       redis.disconnect();

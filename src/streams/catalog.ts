@@ -3,6 +3,7 @@
  * key catalog: every other Redis key of a namespace. Key names are built, and read back, here and
  * nowhere else.
  */
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { deadLetter, eventCreated, executionRequested, executionScheduled, executionStatusReport, ruleChanged, workerControl } from './messages.ts';
 
@@ -53,6 +54,25 @@ export function fixedStreams(catalog: StreamCatalog): StreamDef[] {
   return [catalog.eventCreated, catalog.executionRequested, catalog.executionStatus, catalog.ruleChanged, catalog.dead];
 }
 
+/** The streams read by a consumer group (trimmed only behind the group), scheduled streams found by SCAN. */
+export async function groupedStreams(redis: Redis, catalog: StreamCatalog, keys: KeyCatalog): Promise<StreamDef[]> {
+  const found = new Map(
+    fixedStreams(catalog)
+      .filter((d) => d.group !== null)
+      .map((d) => [d.key, d]),
+  );
+  let cursor = '0';
+  do {
+    const [next, page] = await redis.scan(cursor, 'MATCH', keys.scheduledPattern, 'COUNT', 500);
+    cursor = next;
+    for (const k of page) {
+      const runtime = catalog.typeOf(k)?.slice('execution.scheduled.'.length);
+      if (runtime && /^[a-z0-9_-]+$/.test(runtime)) found.set(k, catalog.executionScheduled(runtime));
+    }
+  } while (cursor !== '0');
+  return [...found.values()];
+}
+
 /** Other Redis keys (not streams) of a namespace. */
 export function keyCatalog(namespace: string) {
   return {
@@ -62,8 +82,15 @@ export function keyCatalog(namespace: string) {
     executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
     /** String set by `cancel()`: a worker that finds it never starts the execution. */
     executionCancel: (executionId: number) => `${namespace}:execution:${executionId}:cancel`,
+    /**
+     * Hash (`result`, `stdout`, `stderr`) of an outcome too big for its status report: written by the
+     * worker before it reports, moved into Postgres and deleted by the manager.
+     */
+    executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
+    /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
+    trimLock: `${namespace}:lock:trim`,
     /** SCAN pattern of the per-runtime scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** What every key of the namespace starts with. */

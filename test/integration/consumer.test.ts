@@ -13,7 +13,7 @@ const iso = isolation('consumer');
 const catalog = streamCatalog(iso.namespace);
 const redis = createRedis(redisUrl, 'test');
 const raw = new Redis(redisUrl);
-const publisher = new Publisher(redis, 10_000);
+const publisher = new Publisher(redis, { maxLen: 10_000, maxPayloadBytes: 1_048_576 });
 const log = pino({ level: 'silent' });
 const running: StreamConsumer<ExecutionRequested>[] = [];
 
