@@ -6,6 +6,9 @@
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
 import { applyReports } from '../db/execution-store.ts';
+import { insertRetries } from '../db/execution-store-policies.ts';
+import { planRetries } from '../domain/retry-plan.ts';
+import { startDelaySweeper } from './delay-sweeper.ts';
 import { isTerminal } from '../domain/execution-lifecycle.ts';
 import { foldReports } from '../domain/report-folding.ts';
 import type { Delivery } from '../streams/consumer.ts';
@@ -21,6 +24,9 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
     const updates = foldReports(batch.map((d) => d.message.payload));
     const applied = await sql.begin(async (tx) => {
       const moved = await applyReports(tx, updates);
+      // The retry schedule commits with the final status: it is a row, not a timer.
+      const retries = await insertRetries(tx, planRetries(moved.filter((m) => m.policy?.retry && isTerminal(m.status))));
+      if (retries.length > 0) log.info({ retries }, 'retries scheduled');
       crashPoint(ctx.config, 'manager.before-commit');
       return moved;
     });
@@ -40,11 +46,13 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
   });
   consumer.start();
   const reconciler = startReconciler(ctx, sql, log);
+  const sweeper = startDelaySweeper(ctx, sql, log, async () => {});
   return {
     name: 'manager',
     state: () => consumer.state(),
     stop: async () => {
       await reconciler.stop();
+      await sweeper.stop();
       await consumer.stop();
     },
   };
