@@ -13,7 +13,7 @@ export const layers = [
   { name: '0 base', paths: ['config.ts', 'errors.ts', 'logger.ts', 'crash-point.ts', 'process-guard.ts', 'services.ts'] },
   { name: '1 domain', paths: ['domain'] },
   // src/registry/ is where the worker registry (read by scheduler, reconciler, facade) moves to.
-  { name: '2 storage', paths: ['streams', 'db', 'registry'] },
+  { name: '2 storage', paths: ['streams', 'db', 'registry', 'limits'] },
   { name: '3 context', paths: ['context.ts'] },
   { name: '4 services', paths: ['rules', 'runtimes', 'triggers', 'actions', 'packs', 'executions', 'executions-service.ts'] },
   // The webhook server is started as an actor (`start({ actors: ['webhook'] })`), so it sits with them.

@@ -17,6 +17,7 @@ import { getExecution, waitForExecution, type ExecutionRow, type StoredExecution
 import { EXECUTION_KEY_TTL_S, isTerminal } from './domain/execution-lifecycle.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { newId } from './streams/codec.ts';
+import { concurrencySlots } from './limits/concurrency-slots.ts';
 
 export interface RunOptions {
   /** Overrides the action's timeout for this execution. */
@@ -102,7 +103,10 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
     async cancel(id: number): Promise<ExecutionRow> {
       // The marker first: a worker that claims the entry after this sees it and never starts.
       await ctx.redis.set(ctx.keys.executionCancel(id), '1', 'EX', EXECUTION_KEY_TTL_S);
-      const changed = (await cancelBeforeStart(sql, id)) ?? (await markCanceling(sql, id));
+      const before = await cancelBeforeStart(sql, id);
+      // Never started: its concurrency slot (or place in line) is freed now, and the next woken by the audit.
+      if (before) await concurrencySlots(ctx.redis, ctx.keys).release(id);
+      const changed = before ?? (await markCanceling(sql, id));
       const row = changed ?? (await getExecution(sql, id));
       // Already `canceling` (a second cancel): nothing changes, and its worker is told again.
       if (!row || (!changed && row.status !== 'canceling')) {

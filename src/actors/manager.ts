@@ -9,6 +9,8 @@ import { applyReports } from '../db/execution-store.ts';
 import { insertRetries } from '../db/execution-store-policies.ts';
 import { planRetries } from '../domain/retry-plan.ts';
 import { startDelaySweeper } from './delay-sweeper.ts';
+import { auditSlots, releaseSlots } from './slot-audit.ts';
+import { concurrencySlots } from '../limits/concurrency-slots.ts';
 import { isTerminal } from '../domain/execution-lifecycle.ts';
 import { foldReports } from '../domain/report-folding.ts';
 import type { Delivery } from '../streams/consumer.ts';
@@ -19,6 +21,7 @@ import { startReconciler } from './reconciler.ts';
 export function startManager(ctx: AttuneContext, consumerName: string): ActorHandle {
   const sql = requireSql(ctx, 'the manager');
   const log = ctx.log.child({ actor: 'manager', consumer: consumerName });
+  const slots = concurrencySlots(ctx.redis, ctx.keys);
 
   async function handle(batch: Delivery<ExecutionStatusReport>[]): Promise<void> {
     const updates = foldReports(batch.map((d) => d.message.payload));
@@ -30,6 +33,12 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
       crashPoint(ctx.config, 'manager.before-commit');
       return moved;
     });
+    await releaseSlots(
+      ctx,
+      sql,
+      slots,
+      applied.filter((a) => isTerminal(a.status)),
+    );
     for (const a of applied) {
       if (isTerminal(a.status)) log.info({ executionId: a.id, status: a.status, trace: a.trace }, `execution ${a.status}`);
       else log.debug({ executionId: a.id, status: a.status, trace: a.trace }, 'execution status applied');
@@ -46,7 +55,10 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
   });
   consumer.start();
   const reconciler = startReconciler(ctx, sql, log);
-  const sweeper = startDelaySweeper(ctx, sql, log, async () => {});
+  const sweeper = startDelaySweeper(ctx, sql, log, async () => {
+    const audit = await auditSlots(ctx, sql, slots);
+    if (audit.freed > 0 || audit.woken > 0) log.info(audit, 'concurrency slots audited');
+  });
   return {
     name: 'manager',
     state: () => consumer.state(),

@@ -11,6 +11,8 @@ import { markAbandoned, silentOnWorkers, touchStale } from '../db/execution-stor
 import type { Sql } from '../db/sql.ts';
 import { insertRetries } from '../db/execution-store-policies.ts';
 import { planRetries, type EndedExecution } from '../domain/retry-plan.ts';
+import { concurrencySlots } from '../limits/concurrency-slots.ts';
+import { releaseSlots } from './slot-audit.ts';
 import { isLive } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
 import { readRegistrations } from './worker/registry.ts';
@@ -49,9 +51,10 @@ export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: numb
     );
     const ended = await tx<EndedExecution[]>`select id, status, attempt, policy from execution where id = any(${ids}::bigint[]) and policy is not null`;
     await insertRetries(tx, planRetries(ended));
-    return ids;
+    return { ids, ended };
   });
-  return moved.sort((a, b) => a - b);
+  await releaseSlots(ctx, sql, concurrencySlots(ctx.redis, ctx.keys), moved.ended);
+  return moved.ids.sort((a, b) => a - b);
 }
 
 export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {
