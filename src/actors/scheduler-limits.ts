@@ -6,6 +6,7 @@
 import type { ActionPolicy } from '../domain/policy-schema.ts';
 import { toError } from '../errors.ts';
 import type { ConcurrencySlots } from '../limits/concurrency-slots.ts';
+import type { RateWindows } from '../limits/rate-window.ts';
 import { renderKey } from '../rules/template.ts';
 
 export interface Limited {
@@ -28,21 +29,34 @@ export function scopeOf(actionRef: string, template: string | undefined, paramet
 }
 
 export function hasLimits(p: ActionPolicy | null): boolean {
-  return Boolean(p?.concurrency);
+  return Boolean(p?.concurrency ?? p?.rate_limit);
 }
 
-export async function applyLimits(slots: ConcurrencySlots, limited: readonly Limited[]): Promise<LimitDecisions> {
+/**
+ * The rate limit first (it holds nothing while the execution waits), then the concurrency slot.
+ * A rate-limited execution is `delayed` until its window has room (`not_before`).
+ */
+export async function applyLimits(slots: ConcurrencySlots, rates: RateWindows, limited: readonly Limited[]): Promise<LimitDecisions> {
   const out: LimitDecisions = { delayed: [], canceled: [] };
   const ordered = [...limited].sort((a, b) => a.id - b.id);
   await Promise.all(
     ordered.map(async (e) => {
+      const rl = e.policy?.rate_limit;
       const c = e.policy?.concurrency;
-      if (!c) return;
-      let scope: string;
+      let scope = '';
       try {
+        if (rl) {
+          const waitMs = await rates.take(scopeOf(e.action_ref, rl.key, e.parameters), rl.limit, rl.per, e.id);
+          if (waitMs > 0) {
+            const reason = `rate limit ${rl.limit} per ${rl.per} ms reached; next start in ${waitMs} ms`;
+            out.delayed.push({ id: e.id, reason, notBefore: new Date(Date.now() + waitMs).toISOString() });
+            return;
+          }
+        }
+        if (!c) return;
         scope = scopeOf(e.action_ref, c.key, e.parameters);
       } catch (err) {
-        out.canceled.push({ id: e.id, reason: `concurrency key "${c.key}": ${toError(err).message}` });
+        out.canceled.push({ id: e.id, reason: `policy key: ${toError(err).message}` });
         return;
       }
       if (await slots.acquire(scope, c.limit, e.id)) return;

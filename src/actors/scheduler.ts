@@ -17,6 +17,7 @@ import { failWaiting, markScheduled, markWaiting } from '../db/execution-store.t
 import { cancelOnLimit, markDelayed } from '../db/execution-store-policies.ts';
 import type { ActionPolicy } from '../domain/policy-schema.ts';
 import { concurrencySlots } from '../limits/concurrency-slots.ts';
+import { rateWindows } from '../limits/rate-window.ts';
 import { applyLimits, hasLimits } from './scheduler-limits.ts';
 
 function byReason(waits: readonly { id: number; reason: string }[]): Map<string, number[]> {
@@ -49,6 +50,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
   const log = ctx.log.child({ actor: 'scheduler', consumer: consumerName });
   const registry = cachedRegistry(ctx, 500);
   const slots = concurrencySlots(ctx.redis, ctx.keys);
+  const rates = rateWindows(ctx.redis, ctx.keys);
   const { noWorkerTimeoutMs, sweepEveryMs } = ctx.config.scheduler;
 
   function scheduledMessage(c: Candidate, runtime: string): Outgoing {
@@ -85,7 +87,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     }
     // Policies: only executions that have a limit pay for it.
     const limited = toSchedule.filter((s) => s.c.status === 'requested' && hasLimits(s.c.policy)).map((s) => s.c);
-    const held = limited.length > 0 ? await applyLimits(slots, limited) : { delayed: [], canceled: [] };
+    const held = limited.length > 0 ? await applyLimits(slots, rates, limited) : { delayed: [], canceled: [] };
     const heldIds = new Set([...held.delayed, ...held.canceled].map((h) => h.id));
     const newly = toSchedule.filter((s) => s.c.status === 'requested' && !heldIds.has(s.c.id)).map((s) => s.c.id);
     const already = toSchedule.filter((s) => s.c.status === 'scheduled').map((s) => s.c.id);

@@ -1,5 +1,5 @@
 /**
- * Concurrency policy across two worker processes: never more than the limit running, every run
+ * Rate limit: a sliding window per action. Concurrency policy across two worker processes: never more than the limit running, every run
  * succeeds, slots granted in arrival order; one limit per key; a SIGKILLed worker's slot is freed.
  */
 import { readFile } from 'node:fs/promises';
@@ -130,5 +130,33 @@ describe('concurrency policy', () => {
     const keys = probe(attune).keys;
     await eventually('no slot held', async () => (await probe(attune).redis.scard(keys.slotHolders('policies.slow|'))) === 0);
     expect(await probe(attune).redis.zcard(keys.slotLine('policies.slow|'))).toBe(0);
+  });
+});
+
+describe('rate limit policy', () => {
+  it('at most 2 starts in any 2 s window; the rest delayed with the reason, then all succeed', async () => {
+    await worker();
+    const file = await tempFile('rated');
+    for (let i = 0; i < 6; i++) await attune.run('policies.rated', { file });
+    let reason = '';
+    await eventually(
+      'all 6 succeeded',
+      async () => {
+        const [d] = await probe(attune).sql<{ r: string | null }[]>`select max(status_reason) as r from execution where status = 'delayed'`;
+        reason ||= d?.r ?? '';
+        return (await statuses()).succeeded === 6;
+      },
+      60_000,
+      50,
+    );
+    expect(reason).toMatch(/^rate limit 2 per 2000 ms reached; next start in \d+ ms$/);
+    const starts = (await readFile(file, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => Number(l.split(' ')[1]))
+      .sort((a, b) => a - b);
+    expect(starts).toHaveLength(6);
+    // The third start of any window comes a window after the first (less the start-up latency of one run).
+    for (let i = 0; i + 2 < starts.length; i++) expect(starts[i + 2]! - starts[i]!).toBeGreaterThanOrEqual(1500);
   });
 });
