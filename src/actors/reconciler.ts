@@ -15,7 +15,7 @@ import { concurrencySlots } from '../limits/concurrency-slots.ts';
 import { releaseSlots } from './slot-audit.ts';
 import { isLive } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
-import { readRegistrations } from './worker/registry.ts';
+import { readRegistrations } from '../registry/worker-registry.ts';
 
 const BATCH = 1000;
 
