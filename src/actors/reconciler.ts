@@ -43,6 +43,7 @@ export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: numb
   const workers = await readRegistrations(ctx);
   const now = Date.now();
   const lost = candidates.filter((c) => !workers.some((w) => w.id === c.worker_id && isLive(w, now, ctx.config.workerLiveMs)));
+  if (lost.length === 0) return [];
   // The retry of an idempotent action (`retry.on: [abandoned]`) commits with its `abandoned`.
   const moved = await sql.begin(async (tx) => {
     const ids = await markAbandoned(
