@@ -11,6 +11,7 @@ import { median, progress } from './bench/measure.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
 import { processSettle } from './bench/process-settle.ts';
 import { publishRates } from './bench/publish.ts';
+import { backlog, latency, pipelineInProcess, pipelineMultiProcess, pipelineWithConcurrencyPolicy } from './bench/pipeline.ts';
 import { renderTable, type Figure } from './bench/report.ts';
 
 const { values } = parseArgs({
@@ -42,6 +43,8 @@ async function runOnce(): Promise<Figure[]> {
   const s = settings;
   progress(`pipeline in one process: ${s.events} events, worker concurrency ${s.concurrency}`);
   const inProcess = await pipelineInProcess(s.events, s.concurrency);
+  progress(`pipeline in one process, concurrency policy (limit 100) on the no-op: ${s.events} events`);
+  const limited = await pipelineWithConcurrencyPolicy(s.events, s.concurrency);
   progress(`bullmq floor: ${s.events} no-op jobs, concurrency ${s.concurrency}`);
   const bull = await bullmqFloor(s.events, s.concurrency);
   progress(`pipeline, one process per actor: ${s.events} events`);
@@ -66,6 +69,8 @@ async function runOnce(): Promise<Figure[]> {
   const pub = await publishRates(s.publishN, s.concurrency);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
+    { key: 'pipeline.concurrencyPolicy', label: 'pipeline, one process, concurrency policy', value: limited, unit: 'exec/s' },
+    { key: 'pipeline.policyRatio', label: 'with a concurrency policy / without', value: limited / inProcess, unit: '×' },
     { key: 'pipeline.processPerActor', label: 'pipeline, one process per actor', value: multi, unit: 'exec/s', min: 5000 },
     { key: 'queue.bullmq', label: 'floor: BullMQ one hop, no-op', value: bull, unit: 'jobs/s' },
     { key: 'queue.ratio', label: 'pipeline (one process) / BullMQ', value: inProcess / bull, unit: '×' },

@@ -6,7 +6,16 @@ import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
 import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
-import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
+import {
+  executionChain,
+  getExecution,
+  listExecutions,
+  waitForExecution,
+  type ChainLink,
+  type ExecutionRow,
+  type ListOptions,
+  type WaitOptions,
+} from './db/executions-repo.ts';
 import { toError, ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
@@ -65,6 +74,8 @@ export interface Attune {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
     wait(id: number, options?: WaitOptions): Promise<ExecutionRow>;
+    /** Every attempt of its retry chain (linked by `retry_of`), first to last. */
+    chain(id: number): Promise<ChainLink[]>;
     /** Queued: never starts. Running: SIGTERM, then SIGKILL after `worker.killGraceMs`. Ends `canceled`. */
     cancel(id: number): Promise<ExecutionRow>;
     /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
@@ -136,6 +147,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       },
       list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
       wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
+      chain: (id) => executionChain(sql, id),
       cancel: (id) => service.cancel(id),
       rerun: (id, o) => service.rerun(id, o),
     },

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import { ValidationError } from '../errors.ts';
+import { policyProblems, type ActionPolicy, type FlowControl } from '../domain/policy-schema.ts';
 import type { Sql } from './sql.ts';
 
 export interface PackLoadResult {
@@ -32,6 +33,8 @@ export interface ActionToStore {
   entryPoint: string | null;
   parameters: Record<string, unknown>;
   timeoutMs: number | null;
+  idempotent: boolean;
+  policy: ActionPolicy | null;
 }
 
 export interface RuleToStore {
@@ -44,6 +47,9 @@ export interface RuleToStore {
   criteria: Record<string, unknown>;
   actionRef: string;
   actionParams: Record<string, unknown>;
+  /** The rule's override of the action's policies, or null. */
+  policy: ActionPolicy | null;
+  flow: FlowControl | null;
 }
 
 export interface PackToStore {
@@ -81,12 +87,12 @@ export async function storePack(sql: Sql, def: PackToStore): Promise<PackLoadRes
         on conflict (ref) do update set description = excluded.description, parameters = excluded.parameters, payload_schema = excluded.payload_schema`;
     }
     for (const a of def.actions) {
-      await tx`insert into action (ref, pack, name, description, runtime, command, entry_point, pack_path, parameters, timeout_ms)
+      await tx`insert into action (ref, pack, name, description, runtime, command, entry_point, pack_path, parameters, timeout_ms, idempotent, policy)
         values (${`${def.ref}.${a.name}`}, ${def.ref}, ${a.name}, ${a.description}, ${a.runtime}, ${a.command}, ${a.entryPoint},
-                ${def.path}, ${tx.json(a.parameters as never)}, ${a.timeoutMs})
+                ${def.path}, ${tx.json(a.parameters as never)}, ${a.timeoutMs}, ${a.idempotent}, ${a.policy ? tx.json(a.policy) : null})
         on conflict (ref) do update set description = excluded.description, runtime = excluded.runtime, command = excluded.command,
           entry_point = excluded.entry_point, pack_path = excluded.pack_path, parameters = excluded.parameters,
-          timeout_ms = excluded.timeout_ms, updated_at = now()`;
+          timeout_ms = excluded.timeout_ms, idempotent = excluded.idempotent, policy = excluded.policy, updated_at = now()`;
     }
     for (const r of def.rules) await storeRule(tx, r);
   });
@@ -97,8 +103,10 @@ export async function storePack(sql: Sql, def: PackToStore): Promise<PackLoadRes
 export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<number> {
   const [trigger] = await tx`select ref from trigger where ref = ${r.triggerRef}`;
   if (!trigger) throw new ValidationError(`rule "${r.ref}": unknown trigger "${r.triggerRef}" (load its pack first)`);
-  const [action] = await tx`select ref from action where ref = ${r.actionRef}`;
+  const [action] = await tx<{ idempotent: boolean }[]>`select idempotent from action where ref = ${r.actionRef}`;
   if (!action) throw new ValidationError(`rule "${r.ref}": unknown action "${r.actionRef}" (load its pack first)`);
+  const problems = policyProblems(r.policy, action.idempotent);
+  if (problems.length > 0) throw new ValidationError(`rule "${r.ref}": action.${problems.join('; ')}`);
   let instanceId: number | null = null;
   if (Object.keys(r.triggerParameters).length > 0) {
     const hash = paramsHash(r.triggerParameters);
@@ -109,12 +117,12 @@ export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<num
     instanceId = row?.id ?? null;
   }
   const [saved] = await tx<{ id: number }[]>`
-    insert into rule (ref, pack, description, enabled, trigger_ref, trigger_instance_id, criteria, action_ref, action_params)
+    insert into rule (ref, pack, description, enabled, trigger_ref, trigger_instance_id, criteria, action_ref, action_params, policy, flow)
     values (${r.ref}, ${r.pack}, ${r.description}, ${r.enabled}, ${r.triggerRef}, ${instanceId}, ${tx.json(r.criteria as never)},
-            ${r.actionRef}, ${tx.json(r.actionParams as never)})
+            ${r.actionRef}, ${tx.json(r.actionParams as never)}, ${r.policy ? tx.json(r.policy) : null}, ${r.flow ? tx.json(r.flow) : null})
     on conflict (ref) do update set description = excluded.description, enabled = excluded.enabled, trigger_ref = excluded.trigger_ref,
       trigger_instance_id = excluded.trigger_instance_id, criteria = excluded.criteria, action_ref = excluded.action_ref,
-      action_params = excluded.action_params, updated_at = now()
+      action_params = excluded.action_params, policy = excluded.policy, flow = excluded.flow, updated_at = now()
     returning id`;
   return saved?.id ?? 0;
 }

@@ -143,3 +143,8 @@ export function validateTemplates(params: Record<string, unknown>): string[] {
   walk(params, '');
   return problems;
 }
+
+/** Renders a policy or flow-control key template (`{{ parameters.host }}`, `{{ trigger.host }}`) over `scope`, as text. */
+export function renderKey(template: string, scope: object): string {
+  return printed(renderNode(template, 'key', scope));
+}

@@ -87,6 +87,23 @@ export function keyCatalog(namespace: string) {
      * worker before it reports, moved into Postgres and deleted by the manager.
      */
     executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
+    /** Set of the execution ids holding a concurrency slot of a scope (`<action>|<key>`). */
+    slotHolders: (scope: string) => `${namespace}:slots:${scope}`,
+    /** Sorted set: the execution ids waiting for a slot of a scope, oldest first. */
+    slotLine: (scope: string) => `${namespace}:slot-line:${scope}`,
+    /** SCAN pattern of every scope's holders. */
+    slotHoldersPattern: `${namespace}:slots:*`,
+    /** SCAN pattern of every scope's line. */
+    slotLinePattern: `${namespace}:slot-line:*`,
+    /** The scope of a holders or line key (null for another key). */
+    slotScopeOf(key: string): string | null {
+      for (const p of [`${namespace}:slots:`, `${namespace}:slot-line:`]) if (key.startsWith(p)) return key.slice(p.length);
+      return null;
+    },
+    /** String: the scope whose slot (or place in line) the execution has, so a release needs only the id. */
+    executionSlot: (executionId: number) => `${namespace}:execution:${executionId}:slot`,
+    /** Sorted set: the executions a rate limit counted in its sliding window (`<action>|<key>`). */
+    rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
