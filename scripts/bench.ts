@@ -8,7 +8,6 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
-import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
 import { processSettle } from './bench/process-settle.ts';
 import { publishRates } from './bench/publish.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess, pipelineWithConcurrencyPolicy } from './bench/pipeline.ts';
