@@ -26,16 +26,17 @@ import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
+import { startWorkflowActor } from './actors/workflow/workflow-actor.ts';
 import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
 
 export type { EmitOptions };
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'webhook'] as const;
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow', 'webhook'] as const;
 export type ActorName = (typeof actorNames)[number];
 /** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
-export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'];
+export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'];
 
 export interface StartOptions {
   actors?: readonly ActorName[];
@@ -147,6 +148,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         else if (actor === 'enforcer') started.push(startEnforcer(ctx, name));
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
+        else if (actor === 'workflow') started.push(startWorkflowActor(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
         else if (actor === 'webhook') {
           try {

@@ -145,16 +145,24 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   return rows.map((r) => r.id);
 }
 
+export interface AppliedReport {
+  id: number;
+  status: ExecutionStatus;
+  trace: string;
+  /** The workflow this execution is a task of. */
+  parent_id: number | null;
+}
+
 /**
  * Applies folded worker reports: one conditional update per target status, each from the states
  * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
  */
-export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<{ id: number; status: ExecutionStatus; trace: string }[]> {
+export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<AppliedReport[]> {
   const byStatus = new Map<ReportedStatus, ReportUpdate[]>();
   for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u]);
-  const out: { id: number; status: ExecutionStatus; trace: string }[] = [];
+  const out: AppliedReport[] = [];
   for (const [status, rows] of byStatus) {
-    const applied = await tx<{ id: number; status: ExecutionStatus; trace: string }[]>`
+    const applied = await tx<AppliedReport[]>`
       update execution e set
         status = x.status,
         worker_id = coalesce(x.worker_id, e.worker_id),
@@ -170,7 +178,7 @@ export async function applyReports(tx: Queryable, updates: readonly ReportUpdate
         id bigint, status text, worker_id text, started_at timestamptz, finished_at timestamptz,
         result jsonb, exit_code integer, stdout text, stderr text, reason text)
       where e.id = x.id and e.status = any(${transitionFrom(status)}::text[])
-      returning e.id, e.status, e.trace`;
+      returning e.id, e.status, e.trace, e.parent_id`;
     out.push(...applied);
   }
   return out;
@@ -228,3 +236,5 @@ export async function markCanceling(db: Queryable, id: number): Promise<StoredEx
     where id = ${id} and status = any(${narrowedFrom.canceling}::text[]) returning *`;
   return row ?? null;
 }
+
+export { finishWorkflow, insertChildren, markWorkflowRunning, type ChildToInsert } from './execution-store-workflow.ts';

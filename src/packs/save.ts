@@ -22,6 +22,7 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
       entryPoint: a.entry_point ?? null,
       parameters: a.parameters,
       timeoutMs: a.timeout ? Math.round(a.timeout * 1000) : null,
+      workflow: def.workflows.get(a.name) ?? null,
     })),
     rules: def.rules.map((r) => checkedRule(def.ref, r)),
   });

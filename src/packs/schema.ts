@@ -1,6 +1,7 @@
 /** Pack file formats (StackStorm's layout): pack.yaml, actions/*.yaml, triggers/*.yaml, rules/*.yaml. */
 import { z } from 'zod';
 import { parametersSpecSchema } from '../actions/parameters.ts';
+import type { WorkflowDef } from '../workflows/definition.ts';
 
 const name = z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/i, 'names hold letters, digits, "_" and "-"');
 const ref = z.string().regex(/^[a-z0-9_][a-z0-9_-]*\.[a-z0-9_][a-z0-9_.-]*$/i, 'a ref is "<pack>.<name>"');
@@ -26,11 +27,14 @@ export const actionFileSchema = z
     parameters: parametersSpecSchema.default({}),
     /** Seconds. */
     timeout: z.number().positive().optional(),
+    /** `runtime: workflow`: the definition inline (or in the file `entry_point` names); checked by `workflows/validate.ts`. */
+    workflow: z.record(z.string(), z.unknown()).optional(),
   })
-  .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python or node)' })
-  .refine((a) => a.command ?? a.entry_point ?? (a.runtime ?? a.runner_type) === 'node', {
-    message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead)',
-  });
+  .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python, node or workflow)' })
+  .refine((a) => a.command ?? a.entry_point ?? a.workflow ?? (a.runtime ?? a.runner_type) === 'node', {
+    message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead; workflows may be inline in `workflow`)',
+  })
+  .refine((a) => !a.workflow || (a.runtime ?? a.runner_type) === 'workflow', { message: '`workflow` is only for actions with `runtime: workflow`' });
 
 export const triggerFileSchema = z.object({
   name,
@@ -68,4 +72,6 @@ export interface PackDefinition {
   actions: ActionFile[];
   triggers: TriggerFile[];
   rules: RuleFile[];
+  /** action name → checked definition, for its `runtime: workflow` actions. */
+  workflows: Map<string, WorkflowDef>;
 }
