@@ -6,7 +6,9 @@ import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
+import { executionTree, type ExecutionTree } from './db/workflow-reads.ts';
 import { toError, ValidationError } from './errors.ts';
+import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
@@ -68,6 +70,15 @@ export interface Attune {
     cancel(id: number): Promise<ExecutionRow>;
     /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** The execution with its workflow tasks (recursively), their status and the published context. */
+    tree(id: number): Promise<ExecutionTree | null>;
+  };
+  workflows: {
+    /** Children in flight finish; no new task starts until `resume`. */
+    pause(id: number): Promise<void>;
+    resume(id: number): Promise<void>;
+    /** The compiled machine's states and transitions, and the task graph, as text. */
+    show(ref: string): Promise<string>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
   run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
@@ -101,6 +112,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     ]),
   });
   const service = executionsService(ctx, sql);
+  const workflows = workflowControl(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
   const name = newWorkerId(config.hostname);
@@ -132,9 +144,15 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       },
       list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
       wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
-      cancel: (id) => service.cancel(id),
+      cancel: async (id) => {
+        const row = await service.cancel(id);
+        if (row.status === 'canceling') await workflows.afterCancel(id);
+        return row;
+      },
+      tree: (id) => executionTree(sql, id),
       rerun: (id, o) => service.rerun(id, o),
     },
+    workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),

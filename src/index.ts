@@ -4,6 +4,7 @@ export type { Attune, ActorName, StartOptions, EmitOptions } from './attune.ts';
 export type { ActorHandle } from './context.ts';
 export type { AttuneOptionsInput as AttuneOptions, ResolvedConfig as AttuneConfig } from './config.ts';
 export type { ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
+export type { ExecutionTree } from './db/workflow-reads.ts';
 export type { ExecutionStatus } from './domain/execution-lifecycle.ts';
 export type { MigrationResult } from './db/migrate.ts';
 export type { PackLoadResult } from './db/packs-repo.ts';
