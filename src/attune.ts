@@ -12,7 +12,7 @@ import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
-import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
+import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
@@ -154,7 +154,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     },
     workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
     run: (ref, params, o) => service.run(ref, params, o),
-    workers: () => listWorkers(ctx),
+    workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
     dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {
