@@ -30,8 +30,8 @@ export interface TaskRun {
 }
 
 export interface WorkflowContext {
-  /** The workflow execution (`{{ workflow.id }}` in templates). */
-  workflow: { id: number };
+  /** The workflow execution (`{{ workflow.id }}`, `{{ workflow.trace }}` in templates). */
+  workflow: { id: number; trace: string };
   input: Record<string, unknown>;
   /** `vars`, then what transitions publish. */
   ctx: Record<string, unknown>;
@@ -74,9 +74,9 @@ function scopeOf(c: WorkflowContext, more: Record<string, unknown> = {}): Record
   return { input: c.input, ctx: c.ctx, workflow: c.workflow, ...more };
 }
 
-export function initialContext(def: WorkflowDef, input: Record<string, unknown>, workflowId: number): WorkflowContext {
+export function initialContext(def: WorkflowDef, input: Record<string, unknown>, workflow: { id: number; trace: string }): WorkflowContext {
   const c: WorkflowContext = {
-    workflow: { id: workflowId },
+    workflow,
     input,
     ctx: {},
     seq: 0,

@@ -23,7 +23,7 @@ export function compileWorkflow(ref: string, def: WorkflowDef) {
     types: {
       context: {} as WorkflowContext,
       events: {} as WorkflowEvent,
-      input: {} as { input: Record<string, unknown>; workflowId: number },
+      input: {} as { input: Record<string, unknown>; workflow: { id: number; trace: string } },
     },
     actions: {
       // Every event starts with an empty outbox; the actions of its step append to it.
@@ -47,7 +47,7 @@ export function compileWorkflow(ref: string, def: WorkflowDef) {
     },
   }).createMachine({
     id: ref,
-    context: ({ input }) => initialContext(def, input.input, input.workflowId),
+    context: ({ input }) => initialContext(def, input.input, input.workflow),
     initial: 'running',
     states: {
       running: {

@@ -30,7 +30,7 @@ const def = parseWorkflow(
   'wf',
 );
 const machine = compileWorkflow('t.wf', def);
-const input = { input: { who: 'you', list: ['a', 'b', 'c'] }, workflowId: 1 };
+const input = { input: { who: 'you', list: ['a', 'b', 'c'] }, workflow: { id: 1, trace: 't1' } };
 
 /** Restores, applies one event, persists: what the workflow actor does per step. */
 function step(m: WorkflowMachine, persisted: unknown, event: Parameters<ReturnType<typeof createActor<WorkflowMachine>>['send']>[0]) {

@@ -63,8 +63,8 @@ export async function workflowStep(ctx: AttuneContext, sql: Sql, input: StepInpu
     const run = await lockRun(tx, wf.id);
     if (!run && (!input.start || wf.status !== 'scheduled')) return null; // not started (yet), or ended before it started
     const actor = run
-      ? createActor(machine, { snapshot: run.snapshot as Snapshot, input: { input: wf.parameters, workflowId: wf.id } })
-      : createActor(machine, { input: { input: wf.parameters, workflowId: wf.id } });
+      ? createActor(machine, { snapshot: run.snapshot as Snapshot, input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace } } })
+      : createActor(machine, { input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace } } });
     actor.start();
     const requests: ChildRequest[] = run ? [] : [...actor.getSnapshot().context.outbox];
     const send = (event: WorkflowEvent): void => {
