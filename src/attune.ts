@@ -16,7 +16,9 @@ import {
   type ListOptions,
   type WaitOptions,
 } from './db/executions-repo.ts';
+import { executionTree, type ExecutionTree } from './db/workflow-reads.ts';
 import { toError, ValidationError } from './errors.ts';
+import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
@@ -37,16 +39,17 @@ import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startTrimmer } from './streams/trimmer.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
+import { startWorkflowActor } from './actors/workflow/workflow-actor.ts';
 import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
 
 export type { EmitOptions };
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'webhook'] as const;
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow', 'webhook'] as const;
 export type ActorName = (typeof actorNames)[number];
 /** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
-export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'];
+export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'];
 
 export interface StartOptions {
   actors?: readonly ActorName[];
@@ -80,6 +83,15 @@ export interface Attune {
     cancel(id: number): Promise<ExecutionRow>;
     /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** The execution with its workflow tasks (recursively), their status and the published context. */
+    tree(id: number): Promise<ExecutionTree | null>;
+  };
+  workflows: {
+    /** Children in flight finish; no new task starts until `resume`. */
+    pause(id: number): Promise<void>;
+    resume(id: number): Promise<void>;
+    /** The compiled machine's states and transitions, and the task graph, as text. */
+    show(ref: string): Promise<string>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
   run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
@@ -115,6 +127,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     ]),
   });
   const service = executionsService(ctx, sql);
+  const workflows = workflowControl(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
   let stopTrimmer: (() => Promise<void>) | null = null;
@@ -148,9 +161,15 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
       wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
       chain: (id) => executionChain(sql, id),
-      cancel: (id) => service.cancel(id),
+      cancel: async (id) => {
+        const row = await service.cancel(id);
+        if (row.status === 'canceling') await workflows.afterCancel(id);
+        return row;
+      },
+      tree: (id) => executionTree(sql, id),
       rerun: (id, o) => service.rerun(id, o),
     },
+    workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
@@ -165,6 +184,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         else if (actor === 'enforcer') started.push(startEnforcer(ctx, name));
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
+        else if (actor === 'workflow') started.push(startWorkflowActor(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
         else if (actor === 'webhook') {
           try {

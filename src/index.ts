@@ -5,6 +5,7 @@ export type { ActorHandle } from './context.ts';
 export type { AttuneOptionsInput as AttuneOptions, ResolvedConfig as AttuneConfig } from './config.ts';
 export type { ChainLink, ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
 export type { ActionPolicy, FlowControl } from './domain/policy-schema.ts';
+export type { ExecutionTree } from './db/workflow-reads.ts';
 export type { ExecutionStatus } from './domain/execution-lifecycle.ts';
 export type { MigrationResult } from './db/migrate.ts';
 export type { PackLoadResult } from './db/packs-repo.ts';

@@ -2,6 +2,7 @@
  * Manager: `execution.status` → folds the batch's reports per execution (`domain/report-folding.ts`)
  * and applies them through the execution store: one conditional update per target status per batch
  * (`where status = any(allowedFrom)`), so late, repeated or out-of-order reports are harmless.
+ * A task of a workflow that ended is announced on `workflow.child_finished` after the commit.
  */
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
@@ -46,6 +47,11 @@ export function startManager(ctx: AttuneContext, consumerName: string): ActorHan
       sql,
       slots,
       applied.filter((a) => isTerminal(a.status)),
+    );
+    // A task of a workflow ended: its workflow hears of it (lost here, the workflow sweep sends it again).
+    const ofWorkflows = applied.filter((a) => a.parent_id !== null && isTerminal(a.status));
+    await ctx.publisher.publishMany(
+      ofWorkflows.map((a) => ({ def: ctx.catalog.workflowChildFinished, payload: { workflowId: a.parent_id as number, childId: a.id }, trace: a.trace })),
     );
     for (const a of applied) {
       if (isTerminal(a.status)) log.info({ executionId: a.id, status: a.status, trace: a.trace }, `execution ${a.status}`);

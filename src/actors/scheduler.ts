@@ -6,7 +6,7 @@
  */
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
-import { chooseRuntime } from '../domain/worker-selection.ts';
+import { chooseRuntime, WORKFLOW_RUNTIME } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
 import type { Outgoing } from '../streams/publisher.ts';
 import type { Delivery } from '../streams/consumer.ts';
@@ -54,6 +54,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
   const { noWorkerTimeoutMs, sweepEveryMs } = ctx.config.scheduler;
 
   function scheduledMessage(c: Candidate, runtime: string): Outgoing {
+    if (runtime === WORKFLOW_RUNTIME) return { def: ctx.catalog.workflowStart, trace: c.trace, payload: { executionId: c.id } };
     return {
       def: ctx.catalog.executionScheduled(runtime),
       trace: c.trace,

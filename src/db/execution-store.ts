@@ -151,10 +151,6 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   return rows.map((r) => r.id);
 }
 
-/**
- * Applies folded worker reports: one conditional update per target status, each from the states
- * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
- */
 export interface AppliedReport {
   id: number;
   status: ExecutionStatus;
@@ -162,8 +158,14 @@ export interface AppliedReport {
   attempt: number;
   /** Read with the row (no extra round trip): what the manager needs for retries and slots. */
   policy: ActionPolicy | null;
+  /** The workflow this execution is a task of. */
+  parent_id: number | null;
 }
 
+/**
+ * Applies folded worker reports: one conditional update per target status, each from the states
+ * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
+ */
 export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<AppliedReport[]> {
   const byStatus = new Map<ReportedStatus, ReportUpdate[]>();
   for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u]);
@@ -185,7 +187,7 @@ export async function applyReports(tx: Queryable, updates: readonly ReportUpdate
         id bigint, status text, worker_id text, started_at timestamptz, finished_at timestamptz,
         result jsonb, exit_code integer, stdout text, stderr text, reason text)
       where e.id = x.id and e.status = any(${transitionFrom(status)}::text[])
-      returning e.id, e.status, e.trace, e.attempt, e.policy`;
+      returning e.id, e.status, e.trace, e.attempt, e.policy, e.parent_id`;
     out.push(...applied);
   }
   return out;
@@ -243,3 +245,5 @@ export async function markCanceling(db: Queryable, id: number): Promise<StoredEx
     where id = ${id} and status = any(${narrowedFrom.canceling}::text[]) returning *`;
   return row ?? null;
 }
+
+export { finishWorkflow, insertChildren, markWorkflowRunning, type ChildToInsert } from './execution-store-workflow.ts';

@@ -35,6 +35,8 @@ export interface ActionToStore {
   timeoutMs: number | null;
   idempotent: boolean;
   policy: ActionPolicy | null;
+  /** The checked definition of a `runtime: workflow` action. */
+  workflow: Record<string, unknown> | null;
 }
 
 export interface RuleToStore {
@@ -87,12 +89,13 @@ export async function storePack(sql: Sql, def: PackToStore): Promise<PackLoadRes
         on conflict (ref) do update set description = excluded.description, parameters = excluded.parameters, payload_schema = excluded.payload_schema`;
     }
     for (const a of def.actions) {
-      await tx`insert into action (ref, pack, name, description, runtime, command, entry_point, pack_path, parameters, timeout_ms, idempotent, policy)
+      await tx`insert into action (ref, pack, name, description, runtime, command, entry_point, pack_path, parameters, timeout_ms, idempotent, policy, workflow)
         values (${`${def.ref}.${a.name}`}, ${def.ref}, ${a.name}, ${a.description}, ${a.runtime}, ${a.command}, ${a.entryPoint},
-                ${def.path}, ${tx.json(a.parameters as never)}, ${a.timeoutMs}, ${a.idempotent}, ${a.policy ? tx.json(a.policy) : null})
+                ${def.path}, ${tx.json(a.parameters as never)}, ${a.timeoutMs}, ${a.idempotent}, ${a.policy ? tx.json(a.policy) : null},
+                ${a.workflow ? tx.json(a.workflow as never) : null})
         on conflict (ref) do update set description = excluded.description, runtime = excluded.runtime, command = excluded.command,
           entry_point = excluded.entry_point, pack_path = excluded.pack_path, parameters = excluded.parameters,
-          timeout_ms = excluded.timeout_ms, idempotent = excluded.idempotent, policy = excluded.policy, updated_at = now()`;
+          timeout_ms = excluded.timeout_ms, idempotent = excluded.idempotent, policy = excluded.policy, workflow = excluded.workflow, updated_at = now()`;
     }
     for (const r of def.rules) await storeRule(tx, r);
   });

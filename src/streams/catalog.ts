@@ -5,7 +5,18 @@
  */
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { deadLetter, eventCreated, executionRequested, executionScheduled, executionStatusReport, ruleChanged, workerControl } from './messages.ts';
+import {
+  deadLetter,
+  eventCreated,
+  executionRequested,
+  executionScheduled,
+  executionStatusReport,
+  ruleChanged,
+  workerControl,
+  workflowChildFinished,
+  workflowControl,
+  workflowStart,
+} from './messages.ts';
 
 export interface StreamDef<S extends z.ZodType = z.ZodType> {
   /** The message type; also the `type` field of every entry. */
@@ -40,6 +51,9 @@ export function streamCatalog(namespace: string) {
     workerControl(workerId: string) {
       return def(namespace, `worker.${workerId}.control`, workerControl, null);
     },
+    workflowStart: def(namespace, 'workflow.start', workflowStart, 'workflow'),
+    workflowChildFinished: def(namespace, 'workflow.child_finished', workflowChildFinished, 'workflow'),
+    workflowControl: def(namespace, 'workflow.control', workflowControl, 'workflow'),
     dead: def(namespace, 'dead', deadLetter, null),
     /** The message type of a key of this namespace (`{namespace}:{type}` → `{type}`), or null for a key of another. */
     typeOf(key: string): string | null {
@@ -51,7 +65,16 @@ export type StreamCatalog = ReturnType<typeof streamCatalog>;
 
 /** Every stream key of a namespace, for `attune streams` (scheduled streams found by SCAN). */
 export function fixedStreams(catalog: StreamCatalog): StreamDef[] {
-  return [catalog.eventCreated, catalog.executionRequested, catalog.executionStatus, catalog.ruleChanged, catalog.dead];
+  return [
+    catalog.eventCreated,
+    catalog.executionRequested,
+    catalog.executionStatus,
+    catalog.workflowStart,
+    catalog.workflowChildFinished,
+    catalog.workflowControl,
+    catalog.ruleChanged,
+    catalog.dead,
+  ];
 }
 
 /** The streams read by a consumer group (trimmed only behind the group), scheduled streams found by SCAN. */
