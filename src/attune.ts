@@ -51,7 +51,11 @@ export interface Attune {
   migrate(): Promise<MigrationResult>;
   packs: { load(dir: string): Promise<PackLoadResult> };
   actions: {
-    /** Registers an in-process handler for a `node` action: this process's workers run it instead of a script. */
+    /**
+     * Registers an in-process handler for a `node` action: this process's workers run it instead of a
+     * script. Register before `start()`: a worker advertises the handlers it had when it started, and an
+     * action without `entry_point` is scheduled only to workers advertising its handler.
+     */
     handle(ref: string, handler: InProcessHandler): void;
     /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
     describe(ref: string): Promise<ActionInfo>;
@@ -119,6 +123,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
+        if (running.some((a) => a.name === 'worker'))
+          log.warn({ action: ref }, 'handler registered after the worker started: only workers started later advertise and run it');
       },
       describe: (ref) => service.describeAction(ref),
     },

@@ -46,7 +46,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const runtimes = [...new Set((options.runtimes ?? cfg.runtimes).map((r) => r.toLowerCase()))];
   const concurrency = options.concurrency ?? cfg.concurrency;
   const log = ctx.log.child({ actor: 'worker', workerId: id });
-  const streams = runtimes.map((r) => ctx.catalog.executionScheduled(r));
+  // In-process handlers registered before start: their executions come on a stream of their own.
+  const handlers = runtimes.includes('node') ? [...ctx.handlers.keys()].sort() : [];
+  const streams = [...runtimes.map((r) => ctx.catalog.executionScheduled(r)), ...handlers.map((h) => ctx.catalog.executionScheduledHandler(h))];
   const inflight = new Map<number, { delivery: Delivery<ExecutionScheduled>; abort: AbortController; done: Promise<void> }>();
   const startedAt = Date.now();
   const confirming = new Map<string, Promise<void>>();
@@ -60,6 +62,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     pid: process.pid,
     version: VERSION,
     runtimes,
+    handlers,
     concurrency,
     running: inflight.size,
     startedAt,
