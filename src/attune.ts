@@ -16,6 +16,7 @@ import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
 import { savePack } from './packs/save.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
+import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions } from './triggers/emit.ts';
@@ -83,6 +84,8 @@ export interface Attune {
   start(options?: StartOptions): Promise<ActorHandle[]>;
   /** Stops the actors (draining in-flight work) and closes connections. */
   stop(): Promise<void>;
+  /** SIGKILLs the process groups of every action running in this process (exit at once); says which. */
+  killRunningActions(): string[];
 }
 
 export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
@@ -166,6 +169,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       running.push(...started);
       return started;
     },
+    killRunningActions: () => killRunningGroups(),
     async stop() {
       await Promise.all(running.splice(0).map((a) => a.stop()));
       redis.disconnect();

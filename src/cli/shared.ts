@@ -39,20 +39,25 @@ export async function withAttune(fn: (a: Attune) => Promise<void>, logLevel = 'w
   }
 }
 
-/** Runs until SIGINT/SIGTERM, then drains. */
+/**
+ * Runs until SIGINT/SIGTERM, then drains. A second signal while draining kills the process groups
+ * of the running actions (they would outlive the process otherwise), says which, and exits 130.
+ */
 export function untilSignal(attune: Attune): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (sig: string) => {
       if (stopping) {
-        attune.log.warn('second signal: exiting without draining');
+        const killed = attune.killRunningActions();
+        const what = killed.length > 0 ? `killed ${killed.length} running action(s): ${killed.join(', ')}` : 'no running action to kill';
+        process.stderr.write(`attune: second ${sig}: exiting without draining; ${what}\n`);
         process.exit(130);
       }
       stopping = true;
-      attune.log.info({ signal: sig }, 'stopping: draining in-flight work');
+      attune.log.info({ signal: sig }, 'stopping: draining in-flight work (a second signal kills running actions and exits)');
       resolve();
     };
-    process.once('SIGINT', () => onSignal('SIGINT'));
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
 }
