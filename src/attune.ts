@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './config.ts';
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
-import { migrate, type MigrationResult } from './db/migrate.ts';
+import { migrate, pendingMigrations, type MigrationResult } from './db/migrate.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
-import { toError, ValidationError } from './errors.ts';
+import { NotMigratedError, toError, ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
@@ -148,8 +148,15 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
     dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {
-      unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
+      if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
+        const pending = await pendingMigrations(sql, config.schema);
+        if (pending.length > 0)
+          throw new NotMigratedError(
+            `database schema "${config.schema}" is not migrated (${pending.length} pending: ${pending.join(', ')}): run \`attune migrate\` (or \`attune up --migrate\`)`,
+          );
+      }
+      unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
         if (actor === 'sensor') started.push(startSensor(ctx, name));

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
+import { notMigrated } from '../errors.ts';
 import { executionStatuses, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
 
 export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
@@ -34,6 +35,8 @@ export async function withAttune(fn: (a: Attune) => Promise<void>, logLevel = 'w
   const attune = await createAttune({ logLevel: (process.env.ATTUNE_LOG_LEVEL ?? logLevel) as 'warn', ...options });
   try {
     await fn(attune);
+  } catch (err) {
+    throw notMigrated(err, attune.config.schema) ?? err; // one line saying what to do, not `relation "rule" does not exist`
   } finally {
     await attune.stop();
   }
