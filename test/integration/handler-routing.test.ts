@@ -33,13 +33,13 @@ afterAll(async () => {
   await disposeAttune(attune);
 });
 
-describe('in-process handlers with two workers', () => {
+describe('in-process handlers with two workers', { timeout: 150_000 }, () => {
   let waitingId = 0;
 
   it('with no worker holding the handler, waits with the reason instead of failing on another worker', async () => {
     const namespace = attune.config.namespace;
     start([bin, 'up', '--actors', 'worker'], { ATTUNE_NAMESPACE: namespace, REDIS_URL: redisUrl, ATTUNE_LOG_LEVEL: 'warn' });
-    await eventually(`a live worker (output: ${output})`, async () => (await attune.workers()).some((w) => w.live));
+    await eventually(`a live worker (output: ${output})`, async () => (await attune.workers()).some((w) => w.live), 60_000);
     const e = await attune.run('nclib.add', { a: 1, b: 1 });
     waitingId = e.id;
     const waiting = await eventually('the waiting reason', async () => {
@@ -54,10 +54,14 @@ describe('in-process handlers with two workers', () => {
     const withHandler = start(['--import', 'tsx', handlerWorker], {
       ATTUNE_TEST_OPTIONS: JSON.stringify({ namespace: attune.config.namespace, redis: redisUrl }),
     });
-    const workers = await eventually(`two live workers (output: ${output})`, async () => {
-      const ws = (await attune.workers()).filter((w) => w.live);
-      return ws.length === 2 ? ws : null;
-    });
+    const workers = await eventually(
+      `two live workers (output: ${output})`,
+      async () => {
+        const ws = (await attune.workers()).filter((w) => w.live);
+        return ws.length === 2 ? ws : null;
+      },
+      60_000,
+    ); // a tsx process starting on a loaded machine
     const owner = workers.find((w) => w.pid === withHandler.pid);
     expect(owner?.handlers).toContain('nclib.add');
     expect(workers.find((w) => w.pid !== withHandler.pid)?.handlers).not.toContain('nclib.add');
