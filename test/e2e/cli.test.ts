@@ -25,6 +25,12 @@ describe('attune CLI', () => {
     expect(JSON.parse(e.stdout)).toMatchObject({ eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
+  it('rule get <ref> --json prints the rule, as cli.md documents', async () => {
+    const r = await attune('rule', 'get', 'core.hello_world_timer', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ref: 'core.hello_world_timer' });
+  });
+
   it('refuses bad input with one clear line and exit code 1', async () => {
     const badJson = await attune('emit', 'core.event', '{nope');
     expect(badJson.code).toBe(1);
