@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './config.ts';
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
-import { migrate, type MigrationResult } from './db/migrate.ts';
+import { migrate, pendingMigrations, type MigrationResult } from './db/migrate.ts';
 import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import {
@@ -17,7 +17,7 @@ import {
   type WaitOptions,
 } from './db/executions-repo.ts';
 import { executionTree, type ExecutionTree } from './db/workflow-reads.ts';
-import { toError, ValidationError } from './errors.ts';
+import { NotMigratedError, toError, ValidationError } from './errors.ts';
 import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
@@ -28,6 +28,7 @@ import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
 import { savePack } from './packs/save.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
+import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions } from './triggers/emit.ts';
@@ -65,7 +66,11 @@ export interface Attune {
   migrate(): Promise<MigrationResult>;
   packs: { load(dir: string): Promise<PackLoadResult> };
   actions: {
-    /** Registers an in-process handler for a `node` action: this process's workers run it instead of a script. */
+    /**
+     * Registers an in-process handler for a `node` action: this process's workers run it instead of a
+     * script. Register before `start()`: a worker advertises the handlers it had when it started, and an
+     * action without `entry_point` is scheduled only to workers advertising its handler.
+     */
     handle(ref: string, handler: InProcessHandler): void;
     /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
     describe(ref: string): Promise<ActionInfo>;
@@ -106,6 +111,8 @@ export interface Attune {
   start(options?: StartOptions): Promise<ActorHandle[]>;
   /** Stops the actors (draining in-flight work) and closes connections. */
   stop(): Promise<void>;
+  /** SIGKILLs the process groups of every action running in this process (exit at once); says which. */
+  killRunningActions(): string[];
 }
 
 export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
@@ -148,6 +155,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
+        if (running.some((a) => a.name === 'worker'))
+          log.warn({ action: ref }, 'handler registered after the worker started: only workers started later advertise and run it');
       },
       describe: (ref) => service.describeAction(ref),
     },
@@ -176,8 +185,15 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
     dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
-      unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
+      if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
+        const pending = await pendingMigrations(sql, config.schema);
+        if (pending.length > 0)
+          throw new NotMigratedError(
+            `database schema "${config.schema}" is not migrated (${pending.length} pending: ${pending.join(', ')}): run \`attune migrate\` (or \`attune up --migrate\`)`,
+          );
+      }
+      unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
         if (actor === 'sensor') started.push(startSensor(ctx, name));
@@ -200,6 +216,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs });
       return started;
     },
+    killRunningActions: () => killRunningGroups(),
     async stop() {
       await Promise.all(running.splice(0).map((a) => a.stop()));
       await stopTrimmer?.();

@@ -2,9 +2,11 @@
  * Test isolation: each test file gets its own stream namespace and Postgres schema, so files run
  * in parallel against the same Redis and Postgres. Waiting is by polling with a deadline.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { Attune } from '../src/attune.ts';
@@ -196,4 +198,18 @@ export function openServiceConnections(): string[] {
     }
   }
   return open;
+}
+
+/** Runs `bin/attune.js` with `env`; resolves with its exit code and output (never rejects). */
+export function cliRunner(env: NodeJS.ProcessEnv): (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = fileURLToPath(new URL('../bin/attune.js', import.meta.url));
+  return async (...args) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env, timeout: 30_000 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  };
 }

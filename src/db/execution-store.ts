@@ -143,7 +143,10 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   if (ids.length === 0) return [];
   const rows = await db<{ id: number }[]>`
     update execution set status = 'failed', finished_at = now(), updated_at = now(),
-      status_reason = 'no live worker offers runtime "' || a.runtime || '" (gave up after ' || ${gaveUpAfterS} || ' s)'
+      status_reason = case
+        when lower(a.runtime) = 'node' and coalesce(a.entry_point, '') = '' and coalesce(a.command, '') = ''
+          then 'no live worker has an in-process handler for "' || a.ref || '"'
+        else 'no live worker offers runtime "' || a.runtime || '"' end || ' (gave up after ' || ${gaveUpAfterS} || ' s)'
     from action a
     where a.ref = execution.action_ref and execution.id = any(${ids as number[]}::bigint[])
       and execution.status = any(${narrowedFrom.failedWaiting}::text[])

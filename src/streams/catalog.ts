@@ -29,6 +29,7 @@ export interface StreamDef<S extends z.ZodType = z.ZodType> {
 }
 
 const runtimeName = /^[a-z0-9_-]+$/;
+const actionRef = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function def<S extends z.ZodType>(namespace: string, type: string, schema: S, group: string | null): StreamDef<S> {
   return { type, key: `${namespace}:${type}`, schema, group };
@@ -45,6 +46,11 @@ export function streamCatalog(namespace: string) {
       const name = runtime.toLowerCase();
       if (!runtimeName.test(name)) throw new Error(`invalid runtime name "${runtime}"`);
       return def(namespace, `execution.scheduled.${name}`, executionScheduled, 'worker');
+    },
+    /** Executions of a `node` action run by an in-process handler: read only by workers that registered it. */
+    executionScheduledHandler(ref: string) {
+      if (!actionRef.test(ref)) throw new Error(`invalid action ref "${ref}"`);
+      return def(namespace, `execution.scheduled.handler.${ref}`, executionScheduled, 'worker');
     },
     executionStatus: def(namespace, 'execution.status', executionStatusReport, 'manager'),
     ruleChanged: def(namespace, 'rule.changed', ruleChanged, null),
@@ -131,7 +137,7 @@ export function keyCatalog(namespace: string) {
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
     trimLock: `${namespace}:lock:trim`,
-    /** SCAN pattern of the per-runtime scheduled streams. */
+    /** SCAN pattern of the per-runtime and per-handler scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** What every key of the namespace starts with. */
     prefix: `${namespace}:`,

@@ -1,24 +1,13 @@
 /** The `attune` command as a user runs it: real child processes, own namespace and schema. */
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { corePackDir, dropIsolation, eventually, isolation } from '../support.ts';
+import { cliRunner, corePackDir, dropIsolation, eventually, isolation } from '../support.ts';
 
 const bin = fileURLToPath(new URL('../../bin/attune.js', import.meta.url));
 const iso = isolation('cli');
 const env = { ...process.env, ATTUNE_NAMESPACE: iso.namespace, ATTUNE_DB_SCHEMA: iso.schema, ATTUNE_LOG_LEVEL: 'warn' };
-const run = promisify(execFile);
-
-async function attune(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const attune = cliRunner(env);
 
 afterAll(async () => {
   await dropIsolation(iso.namespace, iso.schema);
@@ -36,6 +25,12 @@ describe('attune CLI', () => {
     const e = await attune('emit', 'core.event', '{"hello":"world"}');
     expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout)).toMatchObject({ eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it('rule get <ref> --json prints the rule, as cli.md documents', async () => {
+    const r = await attune('rule', 'get', 'core.hello_world_timer', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ref: 'core.hello_world_timer' });
   });
 
   it('refuses bad input with one clear line and exit code 1', async () => {
