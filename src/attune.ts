@@ -13,6 +13,7 @@ import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } f
 import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
+import { corePackDir } from './packs/core-pack.ts';
 import { loadPackDir } from './packs/load.ts';
 import { savePack } from './packs/save.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
@@ -49,7 +50,11 @@ export interface Attune {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   migrate(): Promise<MigrationResult>;
-  packs: { load(dir: string): Promise<PackLoadResult> };
+  packs: {
+    load(dir: string): Promise<PackLoadResult>;
+    /** Loads the core pack shipped with the package (timers, webhook, `core.echo`, `core.http` …), wherever the caller runs. */
+    loadCore(): Promise<PackLoadResult>;
+  };
   actions: {
     /** Registers an in-process handler for a `node` action: this process's workers run it instead of a script. */
     handle(ref: string, handler: InProcessHandler): void;
@@ -104,18 +109,17 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   let unguard: (() => void) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
+  async function loadPack(dir: string): Promise<PackLoadResult> {
+    const result = await savePack(sql, await loadPackDir(dir));
+    await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
+    return result;
+  }
 
   return {
     config,
     log,
     migrate: () => migrate(sql, config.schema),
-    packs: {
-      async load(dir) {
-        const result = await savePack(sql, await loadPackDir(dir));
-        await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
-        return result;
-      },
-    },
+    packs: { load: loadPack, loadCore: () => loadPack(corePackDir) },
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);

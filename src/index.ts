@@ -1,5 +1,7 @@
 /** Public API of Attune for Node: `createAttune`, the types of what it takes and returns, and its errors. */
 export { createAttune } from './attune.ts';
+/** Folder of the core pack shipped with the package (what `attune.packs.loadCore()` loads). */
+export { corePackDir } from './packs/core-pack.ts';
 export type { Attune, ActorName, StartOptions, EmitOptions } from './attune.ts';
 export type { ActorHandle } from './context.ts';
 export type { AttuneOptionsInput as AttuneOptions, ResolvedConfig as AttuneConfig } from './config.ts';
