@@ -16,6 +16,7 @@ import { guardProcess } from './process-guard.ts';
 import { corePackDir } from './packs/core-pack.ts';
 import { loadPackDir } from './packs/load.ts';
 import { savePack } from './packs/save.ts';
+import { saveDefinitions, type ActionParams, type Definition, type RefArgs, type TriggerPayloads } from './packs/code-definitions.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
@@ -46,7 +47,15 @@ export interface StartOptions {
   bestEffort?: readonly ActorName[];
 }
 
-export interface Attune {
+export type AttuneCreateOptions<D extends readonly Definition[] = readonly Definition[]> = AttuneOptionsInput & {
+  /** Code-first actions and triggers (`defineAction`, `defineTrigger`): handlers registered here, rows stored by `start()`. */
+  definitions?: D;
+};
+
+type NoRefs = Record<never, never>;
+
+/** `Triggers` and `Actions` map the refs of code-first definitions to their payload and parameter types. */
+export interface Attune<Triggers extends object = NoRefs, Actions extends object = NoRefs> {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   migrate(): Promise<MigrationResult>;
@@ -63,7 +72,7 @@ export interface Attune {
   };
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
-  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
+  emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<{ eventId: string; trace: string }>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
@@ -74,7 +83,9 @@ export interface Attune {
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
-  run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
+  run<K extends string>(actionRef: K, ...args: RefArgs<Actions, K, RunOptions>): Promise<ExecutionRow>;
+  /** Stores the code-first definitions (`start()` does it too, in a process with a database). */
+  saveDefinitions(): Promise<PackLoadResult[]>;
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
@@ -86,8 +97,11 @@ export interface Attune {
   stop(): Promise<void>;
 }
 
-export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
-  const config = resolveConfig(options);
+export async function createAttune<const D extends readonly Definition[] = []>(
+  options: AttuneCreateOptions<D> = {},
+): Promise<Attune<TriggerPayloads<D>, ActionParams<D>>> {
+  const { definitions = [], ...rest } = options;
+  const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
   const services = await resolveServices(config, log);
   const redis = createRedis(services.redisUrl, 'attune:commands');
@@ -109,6 +123,9 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   let unguard: (() => void) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
+  const triggers = new Map(definitions.flatMap((d) => (d.kind === 'trigger' ? [[d.ref, d] as const] : [])));
+  const actions = new Map(definitions.flatMap((d) => (d.kind === 'action' ? [[d.ref, d] as const] : [])));
+  for (const a of actions.values()) ctx.handlers.set(a.ref, a.handler);
   async function loadPack(dir: string): Promise<PackLoadResult> {
     const result = await savePack(sql, await loadPackDir(dir));
     await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
@@ -127,7 +144,11 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       describe: (ref) => service.describeAction(ref),
     },
     rules: createRulesApi(ctx, sql),
-    emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
+    // `unknown`: the signature above types the payload per ref; emitEvent checks it is an object.
+    emit: async (ref: string, payload: unknown = {}, o: EmitOptions = {}) => {
+      const values = payload as Record<string, unknown>;
+      return emitEvent(ctx, payloads, ref, triggers.get(ref)?.parse(values) ?? values, o);
+    },
     executions: {
       get: async (id) => {
         const row = await getExecution(sql, id);
@@ -138,11 +159,17 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       cancel: (id) => service.cancel(id),
       rerun: (id, o) => service.rerun(id, o),
     },
-    run: (ref, params, o) => service.run(ref, params, o),
+    run: async (ref: string, params: unknown = {}, o?: RunOptions) => {
+      const values = params as Record<string, unknown>;
+      actions.get(ref)?.check(values);
+      return service.run(ref, values, o);
+    },
+    saveDefinitions: () => saveDefinitions(sql, definitions),
     workers: () => listWorkers(ctx),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
     dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {
+      if (definitions.length > 0 && config.useDatabase) await saveDefinitions(sql, definitions);
       unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
       const started: ActorHandle[] = [];
