@@ -10,7 +10,7 @@ import { toError, ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
-import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
+import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
 import { corePackDir } from './packs/core-pack.ts';
@@ -165,7 +165,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       return service.run(ref, values, o);
     },
     saveDefinitions: () => saveDefinitions(sql, definitions),
-    workers: () => listWorkers(ctx),
+    workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
     dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {
