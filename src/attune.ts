@@ -25,8 +25,10 @@ import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } f
 import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
+import { corePackDir } from './packs/core-pack.ts';
 import { loadPackDir } from './packs/load.ts';
 import { savePack } from './packs/save.ts';
+import { saveDefinitions, type ActionParams, type Definition, type RefArgs, type TriggerPayloads } from './packs/code-definitions.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
@@ -60,11 +62,23 @@ export interface StartOptions {
   bestEffort?: readonly ActorName[];
 }
 
-export interface Attune {
+export type AttuneCreateOptions<D extends readonly Definition[] = readonly Definition[]> = AttuneOptionsInput & {
+  /** Code-first actions and triggers (`defineAction`, `defineTrigger`): handlers registered here, rows stored by `start()`. */
+  definitions?: D;
+};
+
+type NoRefs = Record<never, never>;
+
+/** `Triggers` and `Actions` map the refs of code-first definitions to their payload and parameter types. */
+export interface Attune<Triggers extends object = NoRefs, Actions extends object = NoRefs> {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   migrate(): Promise<MigrationResult>;
-  packs: { load(dir: string): Promise<PackLoadResult> };
+  packs: {
+    load(dir: string): Promise<PackLoadResult>;
+    /** Loads the core pack shipped with the package (timers, webhook, `core.echo`, `core.http` …), wherever the caller runs. */
+    loadCore(): Promise<PackLoadResult>;
+  };
   actions: {
     /**
      * Registers an in-process handler for a `node` action: this process's workers run it instead of a
@@ -77,7 +91,7 @@ export interface Attune {
   };
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
-  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
+  emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<{ eventId: string; trace: string }>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
@@ -99,7 +113,9 @@ export interface Attune {
     show(ref: string): Promise<string>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
-  run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
+  run<K extends string>(actionRef: K, ...args: RefArgs<Actions, K, RunOptions>): Promise<ExecutionRow>;
+  /** Stores the code-first definitions (`start()` does it too, in a process with a database). */
+  saveDefinitions(): Promise<PackLoadResult[]>;
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
@@ -115,8 +131,11 @@ export interface Attune {
   killRunningActions(): string[];
 }
 
-export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
-  const config = resolveConfig(options);
+export async function createAttune<const D extends readonly Definition[] = []>(
+  options: AttuneCreateOptions<D> = {},
+): Promise<Attune<TriggerPayloads<D>, ActionParams<D>>> {
+  const { definitions = [], ...rest } = options;
+  const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
   const services = await resolveServices(config, log);
   const redis = createRedis(services.redisUrl, 'attune:commands');
@@ -140,18 +159,20 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   let stopTrimmer: (() => Promise<void>) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
+  const triggers = new Map(definitions.flatMap((d) => (d.kind === 'trigger' ? [[d.ref, d] as const] : [])));
+  const actions = new Map(definitions.flatMap((d) => (d.kind === 'action' ? [[d.ref, d] as const] : [])));
+  for (const a of actions.values()) ctx.handlers.set(a.ref, a.handler);
+  async function loadPack(dir: string): Promise<PackLoadResult> {
+    const result = await savePack(sql, await loadPackDir(dir));
+    await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
+    return result;
+  }
 
   return {
     config,
     log,
     migrate: () => migrate(sql, config.schema),
-    packs: {
-      async load(dir) {
-        const result = await savePack(sql, await loadPackDir(dir));
-        await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
-        return result;
-      },
-    },
+    packs: { load: loadPack, loadCore: () => loadPack(corePackDir) },
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
@@ -161,7 +182,11 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       describe: (ref) => service.describeAction(ref),
     },
     rules: createRulesApi(ctx, sql),
-    emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
+    // `unknown`: the signature above types the payload per ref; emitEvent checks it is an object.
+    emit: async (ref: string, payload: unknown = {}, o: EmitOptions = {}) => {
+      const values = payload as Record<string, unknown>;
+      return emitEvent(ctx, payloads, ref, triggers.get(ref)?.parse(values) ?? values, o);
+    },
     executions: {
       get: async (id) => {
         const row = await getExecution(sql, id);
@@ -179,7 +204,12 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       rerun: (id, o) => service.rerun(id, o),
     },
     workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
-    run: (ref, params, o) => service.run(ref, params, o),
+    run: async (ref: string, params: unknown = {}, o?: RunOptions) => {
+      const values = params as Record<string, unknown>;
+      actions.get(ref)?.check(values);
+      return service.run(ref, values, o);
+    },
+    saveDefinitions: () => saveDefinitions(sql, definitions),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
     gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
@@ -193,6 +223,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
             `database schema "${config.schema}" is not migrated (${pending.length} pending: ${pending.join(', ')}): run \`attune migrate\` (or \`attune up --migrate\`)`,
           );
       }
+      if (definitions.length > 0 && config.useDatabase) await saveDefinitions(sql, definitions);
       unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {

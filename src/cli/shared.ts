@@ -1,11 +1,8 @@
 /** What every `attune` command shares: argument parsers, opening Attune, waiting for a signal. */
-import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
 import { notMigrated } from '../errors.ts';
 import { executionStatuses, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
-
-export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
 
 export function list(value: string): string[] {
   return value
