@@ -5,8 +5,16 @@ import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
 import { migrate, type MigrationResult } from './db/migrate.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
-import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
-import { toError, ValidationError } from './errors.ts';
+import {
+  countExecutions,
+  getExecution,
+  listExecutions,
+  waitForExecution,
+  type ExecutionRow,
+  type ListOptions,
+  type WaitOptions,
+} from './db/executions-repo.ts';
+import { ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
@@ -20,7 +28,6 @@ import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions } from './triggers/emit.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
-import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
@@ -29,33 +36,38 @@ import { startManager } from './actors/manager.ts';
 import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
+import { operations, type ApiKeys, type Operations } from './facade/operations.ts';
+import type { OutputLine, WatchOptions, ExecutionChange } from './facade/live.ts';
 
 export type { EmitOptions };
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'webhook'] as const;
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'] as const;
 export type ActorName = (typeof actorNames)[number];
-/** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
-export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'];
+/** What `start()` runs by default: every actor. The HTTP server (webhooks, API) is `startHttpServer()` in src/http/. */
+export const defaultActors: readonly ActorName[] = actorNames;
 
 export interface StartOptions {
   actors?: readonly ActorName[];
   runtimes?: string[];
   concurrency?: number;
-  /** Actors that, failing to start (e.g. the webhook port is taken), are logged and skipped. */
-  bestEffort?: readonly ActorName[];
 }
 
 export interface Attune {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   migrate(): Promise<MigrationResult>;
-  packs: { load(dir: string): Promise<PackLoadResult> };
+  packs: { load(dir: string): Promise<PackLoadResult>; list: Operations['catalog']['packs'] };
   actions: {
     /** Registers an in-process handler for a `node` action: this process's workers run it instead of a script. */
     handle(ref: string, handler: InProcessHandler): void;
     /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
     describe(ref: string): Promise<ActionInfo>;
+    list: Operations['catalog']['actions'];
   };
+  /** API keys of the HTTP API (`attune apikey`). */
+  apiKeys: ApiKeys;
+  /** Webhook deliveries (the HTTP server's `POST /webhooks/<name>`). */
+  webhooks: Operations['webhooks'];
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
   emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
@@ -67,6 +79,14 @@ export interface Attune {
     cancel(id: number): Promise<ExecutionRow>;
     /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** How many executions there are per action and status. */
+    counts(): Promise<{ action: string; status: string; n: number }[]>;
+    /** The executions this one started (a workflow's tasks), newest first. */
+    children(id: number): Promise<ExecutionRow[]>;
+    /** Its stdout/stderr lines as they are produced, until it ends. */
+    watch(id: number, options?: WatchOptions): AsyncGenerator<OutputLine>;
+    /** Every status change of every execution, as it commits; resolves to an unsubscribe function. */
+    changes(listener: (change: ExecutionChange) => void): Promise<() => Promise<void>>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
   run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
@@ -104,6 +124,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
   let unguard: (() => void) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
+  const ops = operations(ctx, sql);
 
   return {
     config,
@@ -115,13 +136,17 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
         return result;
       },
+      list: ops.catalog.packs,
     },
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
       },
       describe: (ref) => service.describeAction(ref),
+      list: ops.catalog.actions,
     },
+    apiKeys: ops.apiKeys,
+    webhooks: ops.webhooks,
     rules: createRulesApi(ctx, sql),
     emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
     executions: {
@@ -133,6 +158,10 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
       cancel: (id) => service.cancel(id),
       rerun: (id, o) => service.rerun(id, o),
+      children: async (id) => (await listExecutions(sql, { parent: id, limit: 10_000 })).map(withoutSecrets),
+      counts: () => countExecutions(sql),
+      watch: ops.live.watch,
+      changes: ops.live.changes,
     },
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx),
@@ -148,14 +177,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
-        else if (actor === 'webhook') {
-          try {
-            started.push(await startWebhookServer(ctx, name));
-          } catch (err) {
-            if (!o.bestEffort?.includes('webhook')) throw err;
-            log.error({ err: toError(err).message, port: config.webhook.port }, 'webhook server not started (set ATTUNE_WEBHOOK_PORT)');
-          }
-        } else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
+        else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);
       return started;

@@ -33,6 +33,11 @@ export interface StoredExecution extends ExecutionRow {
 export interface ListOptions {
   status?: ExecutionStatus;
   action?: string;
+  trace?: string;
+  /** Children of this execution (a workflow's tasks). */
+  parent?: number;
+  /** Keyset pagination: only executions with a smaller id (the last id of the previous page). */
+  before?: number;
   limit?: number;
 }
 
@@ -46,6 +51,8 @@ export async function listExecutions(sql: Sql, o: ListOptions = {}): Promise<Exe
   return sql<ExecutionRow[]>`
     select * from execution
     where true ${o.status ? sql`and status = ${o.status}` : sql``} ${o.action ? sql`and action_ref = ${o.action}` : sql``}
+      ${o.trace ? sql`and trace = ${o.trace}` : sql``} ${o.parent ? sql`and parent_id = ${o.parent}` : sql``}
+      ${o.before ? sql`and id < ${o.before}` : sql``}
     order by id desc limit ${limit}`;
 }
 
@@ -67,4 +74,9 @@ export async function waitForExecution(sql: Sql, id: number, o: WaitOptions = {}
     if (Date.now() > deadline) throw new Error(`execution ${id} still ${row.status} after ${o.timeoutMs ?? 60_000} ms`);
     await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
   }
+}
+
+/** How many executions there are per action and status (for `/metrics`). */
+export async function countExecutions(sql: Sql): Promise<{ action: string; status: string; n: number }[]> {
+  return sql<{ action: string; status: string; n: number }[]>`select action_ref as action, status, count(*)::int as n from execution group by 1, 2`;
 }

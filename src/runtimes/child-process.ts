@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { toError } from '../errors.ts';
 import { OutputCapture } from './output.ts';
+import type { OutputListener } from './types.ts';
 
 export interface ChildRequest {
   file: string;
@@ -19,6 +20,7 @@ export interface ChildRequest {
   outputLimitBytes: number;
   killGraceMs: number;
   signal?: AbortSignal;
+  onOutput?: OutputListener;
 }
 
 /** How the run ended: the process exited by itself, was killed by us, or never started. */
@@ -130,8 +132,14 @@ export function runChild(req: ChildRequest): Promise<ChildResult> {
     });
     child.on('close', () => finish(null));
 
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      req.onOutput?.('stdout', chunk.toString('utf8'));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      req.onOutput?.('stderr', chunk.toString('utf8'));
+    });
     child.stdin?.on('error', ignore);
     if (child.pid !== undefined) child.stdin?.end(req.stdin);
 

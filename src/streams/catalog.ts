@@ -62,6 +62,11 @@ export function keyCatalog(namespace: string) {
     executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
     /** String set by `cancel()`: a worker that finds it never starts the execution. */
     executionCancel: (executionId: number) => `${namespace}:execution:${executionId}:cancel`,
+    /**
+     * Stream of one execution's live output (fields `fd` = stdout|stderr|end, `data`), written by its
+     * worker while the action runs, readable with `XREAD`; expires `LIVE_OUTPUT_TTL_S` after the end.
+     */
+    executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** SCAN pattern of the per-runtime scheduled streams. */

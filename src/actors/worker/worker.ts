@@ -13,6 +13,7 @@ import { isLive, type WorkerRegistration } from '../../domain/worker-selection.t
 import { decryptSecrets, maskDeep, secretKey, secretTexts, storable } from '../../actions/secrets.ts';
 import { toError } from '../../errors.ts';
 import { runAction } from '../../runtimes/run-action.ts';
+import { liveOutput, type LiveOutput } from './live-output.ts';
 import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled, ExecutionStatusReport } from '../../streams/messages.ts';
@@ -99,6 +100,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     log.info({ executionId: m.executionId, action: m.action.ref, trace }, 'execution started');
     let outcome: RunOutcome;
     let hide: string[] = [];
+    let live: LiveOutput | null = null;
     try {
       let params = m.parameters;
       if (m.secrets) {
@@ -108,7 +110,8 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
         hide = secretTexts(sealed.secrets);
       }
       const limits = { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: cfg.killGraceMs };
-      outcome = await runAction(m.action, params, ctxRun, limits, { signal: abort.signal, handlers: ctx.handlers, log });
+      live = liveOutput(ctx, m.executionId, hide, log);
+      outcome = await runAction(m.action, params, ctxRun, limits, { signal: abort.signal, handlers: ctx.handlers, log, onOutput: live.push });
     } catch (err) {
       outcome = { status: 'failed', exitCode: null, stdout: '', stderr: '', result: {}, reason: `runtime error: ${toError(err).message}` };
     }
@@ -116,6 +119,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     if (reported.running) await reported.running; // the outcome goes after its `running` report
     if (abort.signal.aborted && abort.signal.reason === 'stop') return; // shut down mid-run: left pending for another worker
     outcome = storable(maskDeep(outcome, hide)); // no secret, and no NUL (Postgres refuses it)
+    await live?.end(outcome.status);
     await persist('outcome report', () =>
       report(
         {
