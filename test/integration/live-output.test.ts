@@ -92,4 +92,14 @@ describe('live output', () => {
     await feed;
     expect(statuses).toEqual(expect.arrayContaining(['scheduled', 'running', 'succeeded']));
   });
+
+  it('/metrics: executions by action and status, duration and queue-wait histograms, streams, live workers', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/attune_executions\{action="core\.local",status="succeeded"\} 2/);
+    expect(text).toMatch(/attune_execution_duration_seconds_count\{action="core\.local",status="succeeded"\} [12]/);
+    expect(text).toMatch(/attune_execution_queue_wait_seconds_count\{action="core\.local"\} [12]/);
+    expect(text).toMatch(/attune_stream_group_pending\{stream="execution\.status",group="manager"\} \d+/);
+    expect(text).toMatch(/attune_workers_live 1/);
+    expect(text).toMatch(/attune_dead_letters 0/);
+  });
 });
