@@ -18,7 +18,7 @@ import { ValidationError } from './errors.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
-import { listWorkers, type WorkerInfo } from './actors/worker/registry.ts';
+import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
@@ -164,7 +164,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       changes: ops.live.changes,
     },
     run: (ref, params, o) => service.run(ref, params, o),
-    workers: () => listWorkers(ctx),
+    workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
     dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {

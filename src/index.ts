@@ -12,7 +12,7 @@ export type { ParametersSpec } from './actions/parameters.ts';
 export type { ActionInfo, RunOptions } from './executions-service.ts';
 export type { StreamStats, GroupStats } from './streams/stats.ts';
 export type { DeadEntry, DeadLetters, ReplayedEntry } from './streams/dlq.ts';
-export type { WorkerInfo } from './actors/worker/registry.ts';
+export type { WorkerInfo } from './registry/worker-registry.ts';
 export type { RulesApi, RuleInput, TestOptions as RuleTestOptions } from './rules/rules-api.ts';
 export type { RuleRecord, RuleListOptions } from './db/rules-repo.ts';
 export type { DryRunResult, DryRunMatch } from './rules/dry-run.ts';

@@ -154,3 +154,18 @@ export function probe(attune: Attune): Probe {
   };
   return opened;
 }
+
+const cliBin = fileURLToPath(new URL('../bin/attune.js', import.meta.url));
+
+/** Runs `attune <args>` as a user would (a fresh Node process) with `env`; never throws. */
+export async function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cliBin, ...args], { env, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}

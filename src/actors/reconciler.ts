@@ -11,7 +11,7 @@ import { markAbandoned, silentOnWorkers, touchStale } from '../db/execution-stor
 import type { Sql } from '../db/sql.ts';
 import { isLive } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
-import { readRegistrations } from './worker/registry.ts';
+import { readRegistrations } from '../registry/worker-registry.ts';
 
 const BATCH = 1000;
 

@@ -11,7 +11,7 @@ import { toError } from '../errors.ts';
 import type { Outgoing } from '../streams/publisher.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { ExecutionRequested } from '../streams/messages.ts';
-import { cachedRegistry } from './worker/registry.ts';
+import { cachedRegistry } from '../registry/worker-registry.ts';
 import { crashPoint } from '../crash-point.ts';
 import { failWaiting, markScheduled, markWaiting } from '../db/execution-store.ts';
 

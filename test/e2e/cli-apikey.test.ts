@@ -1,24 +1,10 @@
 /** `attune apikey create|list|revoke` as a user runs it: the key printed once, only a hash stored. */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropIsolation, isolation, openProbe } from '../support.ts';
+import { dropIsolation, isolation, openProbe, runCli } from '../support.ts';
 
-const bin = fileURLToPath(new URL('../../bin/attune.js', import.meta.url));
 const iso = isolation('cliapikey');
 const env = { ...process.env, ATTUNE_NAMESPACE: iso.namespace, ATTUNE_DB_SCHEMA: iso.schema, ATTUNE_LOG_LEVEL: 'warn' };
-const run = promisify(execFile);
-
-async function attune(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const attune = (...args: string[]) => runCli(env, ...args);
 
 afterAll(async () => {
   await dropIsolation(iso.namespace, iso.schema);

@@ -66,13 +66,13 @@ export interface Driven<TMachine extends AnyStateMachine> {
 }
 
 /** Starts machines on simulated clocks; `stopAll` in afterEach leaves none running. */
-export function machineDriver(): { start<TMachine extends AnyStateMachine>(machine: TMachine): Driven<TMachine>; stopAll(): void } {
+export function machineDriver(): { start<TMachine extends AnyStateMachine>(machine: TMachine, input?: unknown): Driven<TMachine>; stopAll(): void } {
   const started: AnyActorRef[] = [];
   return {
-    start<TMachine extends AnyStateMachine>(machine: TMachine): Driven<TMachine> {
+    start<TMachine extends AnyStateMachine>(machine: TMachine, input?: unknown): Driven<TMachine> {
       const clock = new SimulatedClock();
       // createActor's options are not resolvable for a generic machine; the cast only names it back
-      const actor = createActor(machine as AnyStateMachine, { clock }) as unknown as Actor<TMachine>;
+      const actor = createActor(machine as AnyStateMachine, { clock, input }) as unknown as Actor<TMachine>;
       const snapshot = () => actor.getSnapshot() as AnyMachineSnapshot;
       started.push(actor);
       actor.start();

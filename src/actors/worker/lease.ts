@@ -1,0 +1,31 @@
+/**
+ * The lease on running entries: while an action runs, its stream entry is claimed again every
+ * `everyMs` (XCLAIM … JUSTID resets its idle time), so only the entries of dead workers reach the
+ * claim-idle threshold and are taken over elsewhere. Like BullMQ's lock extension, for streams.
+ */
+import type { Logger } from 'pino';
+import { toError } from '../../errors.ts';
+import type { Delivery } from '../../streams/consumer.ts';
+import type { AttuneRedis } from '../../streams/redis.ts';
+
+export interface Lease {
+  stop(): void;
+}
+
+/** Refreshes `entries()` (the deliveries running now) in group `group` for consumer `owner`. */
+export function startLease(redis: AttuneRedis, group: string, owner: string, everyMs: number, entries: () => Iterable<Delivery<unknown>>, log: Logger): Lease {
+  async function refresh(): Promise<void> {
+    const byStream = new Map<string, string[]>();
+    for (const d of entries()) byStream.set(d.def.key, [...(byStream.get(d.def.key) ?? []), d.entryId]);
+    await Promise.all([...byStream].map(([key, ids]) => redis.xclaim(key, group, owner, 0, ...ids, 'JUSTID')));
+  }
+  const timer = setInterval(
+    () => void refresh().catch((err: unknown) => log.warn({ err: toError(err).message }, 'refreshing running entries failed')),
+    everyMs,
+  );
+  return {
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The effects of the execution machine, provided once per worker: run the action (secrets
+ * decrypted here only, and masked again in everything reported), report `running` and the
+ * outcome, report what was never run, ack, and confirm a lost owner.
+ */
+import type { Logger } from 'pino';
+import { fromPromise } from 'xstate';
+import { decryptSecrets, maskDeep, secretKey, secretTexts, storable } from '../../actions/secrets.ts';
+import type { AttuneContext } from '../../context.ts';
+import { crashPoint } from '../../crash-point.ts';
+import { toError } from '../../errors.ts';
+import { runAction } from '../../runtimes/run-action.ts';
+import type { RunOutcome } from '../../runtimes/types.ts';
+import type { Delivery } from '../../streams/consumer.ts';
+import type { ExecutionScheduled } from '../../streams/messages.ts';
+import type { Claims } from './claims.ts';
+import { createExecutionMachine, type SkipReport } from './execution-machine.ts';
+import { liveOutput, type LiveOutput } from './live-output.ts';
+import type { StatusReporter } from './status-reporter.ts';
+
+export type Job = Delivery<ExecutionScheduled>;
+
+export interface RunAndReportDeps {
+  ctx: AttuneContext;
+  log: Logger;
+  reporter: StatusReporter;
+  claims: Claims;
+  ack(d: Job): Promise<void>;
+}
+
+/** Margin past the runtime's own timeout and kill grace before the machine gives up on a run. */
+export const DEADLINE_SLACK_MS = 1000;
+
+const executionMachine = createExecutionMachine<Job>();
+
+/** What the run hands back, secrets masked: the run's masked outcome stays with the machine. */
+async function run(deps: RunAndReportDeps, d: Job, signal: AbortSignal): Promise<RunOutcome> {
+  const { ctx, log } = deps;
+  const m = d.message.payload;
+  crashPoint(ctx.config, 'worker.after-claim');
+  log.info({ executionId: m.executionId, action: m.action.ref, trace: d.message.trace }, 'execution started');
+  const cfg = ctx.config.worker;
+  let hide: string[] = [];
+  let outcome: RunOutcome;
+  let live: LiveOutput | null = null;
+  try {
+    let params = m.parameters;
+    if (m.secrets) {
+      const sealed = decryptSecrets(await secretKey(ctx), m.secrets);
+      params = { ...params, ...sealed.verbatim, ...sealed.secrets };
+      hide = secretTexts(sealed.secrets);
+    }
+    const limits = { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: cfg.killGraceMs };
+    const runCtx = { executionId: m.executionId, actionRef: m.action.ref, trace: d.message.trace, attempt: m.attempt };
+    live = liveOutput(ctx, m.executionId, hide, log);
+    outcome = await runAction(m.action, params, runCtx, limits, { signal, handlers: ctx.handlers, log, onOutput: live.push });
+  } catch (err) {
+    outcome = { status: 'failed', exitCode: null, stdout: '', stderr: '', result: {}, reason: `runtime error: ${toError(err).message}` };
+  }
+  await live?.end(outcome.status);
+  return storable(maskDeep(outcome, hide)); // no secret, and no NUL (Postgres refuses it)
+}
+
+/** The machine's deadline for a job: its timeout, the kill grace and a slack; null without a timeout. */
+export function deadlineOf(d: Job, killGraceMs: number): number | null {
+  const t = d.message.payload.timeoutMs;
+  return t > 0 && Number.isFinite(t) ? t + killGraceMs + DEADLINE_SLACK_MS : null;
+}
+
+/** The execution machine with this worker's effects: call once per worker, start one actor per execution. */
+export function provideExecutionMachine(deps: RunAndReportDeps) {
+  const { log, reporter } = deps;
+  const idOf = (d: Job) => d.message.payload.executionId;
+  return executionMachine.provide({
+    actors: {
+      run: fromPromise<RunOutcome, { job: Job; signal: AbortSignal }>(({ input }) => run(deps, input.job, input.signal)),
+      reportRunning: fromPromise<void, { job: Job; startedAt: string }>(({ input }) =>
+        reporter
+          .persist('running report', () =>
+            reporter.report({ executionId: idOf(input.job), status: 'running', startedAt: input.startedAt }, input.job.message.trace),
+          )
+          .catch((err: unknown) => {
+            log.warn(
+              { err: toError(err).message, executionId: idOf(input.job), trace: input.job.message.trace },
+              'running report lost; the outcome carries startedAt',
+            );
+          }),
+      ),
+      reportOutcome: fromPromise<void, { job: Job; outcome: RunOutcome; startedAt: string }>(async ({ input: { job, outcome, startedAt } }) => {
+        const { status, result, exitCode, stdout, stderr, reason } = outcome;
+        const msg = { executionId: idOf(job), status, result, exitCode, stdout, stderr, reason, startedAt };
+        await reporter.persist('outcome report', () => reporter.report(msg, job.message.trace));
+        log.info({ executionId: idOf(job), action: job.message.payload.action.ref, status, trace: job.message.trace }, `execution ${status}`);
+      }),
+      reportSkipped: fromPromise<void, SkipReport<Job>>(async ({ input: { job, status, reason } }) => {
+        await reporter.report({ executionId: idOf(job), status, reason }, job.message.trace);
+        log[status === 'abandoned' ? 'warn' : 'info']({ executionId: idOf(job), reason, trace: job.message.trace }, `execution ${status}`);
+      }),
+      ack: fromPromise<void, { job: Job; ran: boolean }>(async ({ input }) => {
+        if (input.ran) crashPoint(deps.ctx.config, 'worker.before-ack');
+        await reporter.persist('ack', () => deps.ack(input.job));
+      }),
+      confirmLost: fromPromise<'lost' | 'alive', { job: Job; owner: string }>(async ({ input }) => {
+        const verdict = await deps.claims.confirmLost(input.job, input.owner);
+        if (verdict === 'alive') log.info({ executionId: idOf(input.job), owner: input.owner }, 'owner of a claimed execution is alive; left to it');
+        return verdict;
+      }),
+    },
+    actions: {
+      reportFailure: ({ context }, params: { error: unknown }) =>
+        log.error({ err: toError(params.error).message, executionId: idOf(context.job) }, 'execution bookkeeping failed; entry left pending'),
+    },
+  });
+}

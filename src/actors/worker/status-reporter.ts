@@ -1,0 +1,39 @@
+/**
+ * Publishes a worker's status reports on `execution.status` (the manager folds them into the
+ * execution rows), and retries the worker's Redis writes until they land.
+ */
+import type { Logger } from 'pino';
+import type { AttuneContext } from '../../context.ts';
+import { toError } from '../../errors.ts';
+import type { ExecutionStatusReport } from '../../streams/messages.ts';
+
+export type StatusReport = Omit<ExecutionStatusReport, 'workerId' | 'at'>;
+
+export interface StatusReporter {
+  /** Publishes one report, stamped with the worker id and the time. */
+  report(msg: StatusReport, trace: string): Promise<void>;
+  /** Runs a Redis write until it lands, up to 20 attempts with a growing pause. */
+  persist(what: string, fn: () => Promise<unknown>): Promise<void>;
+}
+
+const ATTEMPTS = 20;
+
+export function createStatusReporter(ctx: AttuneContext, workerId: string, log: Logger): StatusReporter {
+  return {
+    async report(msg, trace) {
+      await ctx.publisher.publish(ctx.catalog.executionStatus, { ...msg, workerId, at: new Date().toISOString() }, { trace });
+    },
+    async persist(what, fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await fn();
+          return;
+        } catch (err) {
+          if (attempt >= ATTEMPTS) throw err;
+          log.warn({ err: toError(err).message, attempt }, `${what} failed; retrying`);
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The execution machine (src/actors/worker/execution-machine.ts) driven by hand: stub actors stand
+ * in for the run, the reports, the ack and the lost-owner check; a simulated clock for the
+ * running-report delay and the deadline.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RUNNING_REPORT_AFTER_MS, createExecutionMachine, type Claim, type SkipReport } from '../../src/actors/worker/execution-machine.ts';
+import type { RunOutcome } from '../../src/runtimes/types.ts';
+import { machineDriver, settle, stubActor } from './stub-actors.ts';
+
+type Job = { id: number };
+
+const machines = machineDriver();
+afterEach(() => machines.stopAll());
+
+const outcome = (status: RunOutcome['status'], reason: string | null = null): RunOutcome => ({
+  status,
+  exitCode: null,
+  stdout: 'out',
+  stderr: '',
+  result: {},
+  reason,
+});
+
+function startExecution(claim: Claim = { kind: 'won' }, deadlineMs: number | null = 5000) {
+  const run = stubActor<RunOutcome, { job: Job; signal: AbortSignal }>('run');
+  const reportRunning = stubActor<void, { job: Job; startedAt: string }>('reportRunning');
+  const reportOutcome = stubActor<void, { job: Job; outcome: RunOutcome; startedAt: string }>('reportOutcome');
+  const reportSkipped = stubActor<void, SkipReport<Job>>('reportSkipped');
+  const ack = stubActor<void, { job: Job; ran: boolean }>('ack');
+  const confirmLost = stubActor<'lost' | 'alive', { job: Job; owner: string }>('confirmLost');
+  const failures: unknown[] = [];
+  const machine = createExecutionMachine<Job>().provide({
+    actors: {
+      run: run.logic,
+      reportRunning: reportRunning.logic,
+      reportOutcome: reportOutcome.logic,
+      reportSkipped: reportSkipped.logic,
+      ack: ack.logic,
+      confirmLost: confirmLost.logic,
+    },
+    actions: { reportFailure: (_, params) => void failures.push(params.error) },
+  });
+  const driven = machines.start(machine, { job: { id: 7 }, claim, deadlineMs });
+  return { ...driven, run, reportRunning, reportOutcome, reportSkipped, ack, confirmLost, failures, status: () => driven.actor.getSnapshot().status };
+}
+
+/** Reports and acks what is in hand, and checks the machine ends acked. */
+async function finish(e: ReturnType<typeof startExecution>) {
+  expect(e.state()).toBe('reporting');
+  e.reportOutcome.last().resolve();
+  await settle();
+  expect(e.state()).toBe('acking');
+  e.ack.last().resolve();
+  await settle();
+  expect(e.state()).toBe('acked');
+  expect(e.status()).toBe('done');
+}
+
+describe('execution machine', () => {
+  it('runs, reports the outcome, then acks; no running report for a quick run', async () => {
+    const e = startExecution();
+    await settle();
+    expect(e.run.calls).toHaveLength(1);
+    e.run.last().resolve(outcome('succeeded'));
+    await settle();
+    expect(e.reportOutcome.last().input.outcome.status).toBe('succeeded');
+    await finish(e);
+    expect(e.ack.last().input.ran).toBe(true);
+    await e.advance(RUNNING_REPORT_AFTER_MS * 10);
+    expect(e.reportRunning.calls).toHaveLength(0);
+  });
+
+  it('reports running after the delay, and the outcome only once that report has landed', async () => {
+    const e = startExecution();
+    await settle();
+    await e.advance(RUNNING_REPORT_AFTER_MS);
+    expect(e.reportRunning.calls).toHaveLength(1);
+    e.run.last().resolve(outcome('failed', 'exit 1'));
+    await settle();
+    expect(e.reportOutcome.calls).toHaveLength(0);
+    e.reportRunning.last().resolve();
+    await settle();
+    expect(e.reportOutcome.last().input.startedAt).toBe(e.reportRunning.last().input.startedAt);
+    await finish(e);
+  });
+
+  it('deadline passes: aborts the run with `timeout` and reports timeout once it settles', async () => {
+    const e = startExecution({ kind: 'won' }, 3000);
+    await settle();
+    await e.advance(2999);
+    expect(e.run.last().input.signal.aborted).toBe(false);
+    await e.advance(1);
+    expect(e.state()).toMatchObject({ active: { run: 'timingOut' } });
+    expect(e.run.last().input.signal.reason).toBe('timeout');
+    e.reportRunning.last().resolve();
+    e.run.last().resolve(outcome('canceled')); // what a killed run comes back as
+    await settle();
+    expect(e.reportOutcome.last().input.outcome).toMatchObject({ status: 'timeout', reason: expect.stringMatching(/3000 ms/), stdout: 'out' });
+    await finish(e);
+  });
+
+  it('no deadline: never times out', async () => {
+    const e = startExecution({ kind: 'won' }, null);
+    await settle();
+    await e.advance(3_000_000_000);
+    expect(e.run.last().input.signal.aborted).toBe(false);
+    expect(e.state()).toMatchObject({ active: { run: 'running' } });
+  });
+
+  it('cancel during the run: aborts with `cancel` and reports what the run returns', async () => {
+    const e = startExecution();
+    await settle();
+    await e.send({ type: 'CANCEL' });
+    expect(e.run.last().input.signal.reason).toBe('cancel');
+    e.run.last().resolve(outcome('canceled', 'canceled'));
+    await settle();
+    expect(e.reportOutcome.last().input.outcome.status).toBe('canceled');
+    await finish(e);
+  });
+
+  it('cancel racing completion: a run already finished is reported as it finished', async () => {
+    const e = startExecution();
+    await settle();
+    e.run.last().resolve(outcome('succeeded'));
+    e.actor.send({ type: 'CANCEL' }); // arrives before the machine has seen the run's result
+    await settle();
+    expect(e.run.last().input.signal.reason).toBe('cancel');
+    expect(e.reportOutcome.last().input.outcome.status).toBe('succeeded');
+    await finish(e);
+  });
+
+  it('cancel after the run is reported is ignored', async () => {
+    const e = startExecution();
+    await settle();
+    e.run.last().resolve(outcome('succeeded'));
+    await settle();
+    await e.send({ type: 'CANCEL' });
+    expect(e.run.last().input.signal.aborted).toBe(false);
+    await finish(e);
+  });
+
+  it('drain stop mid-run: aborts with `stop` and releases the entry without a report or ack', async () => {
+    const e = startExecution();
+    await settle();
+    await e.send({ type: 'STOP' });
+    expect(e.run.last().input.signal.reason).toBe('stop');
+    e.run.last().resolve(outcome('canceled'));
+    await settle();
+    expect(e.state()).toBe('released');
+    expect(e.reportOutcome.calls).toHaveLength(0);
+    expect(e.ack.calls).toHaveLength(0);
+  });
+
+  it('canceled before it started: reports canceled, acks, never runs', async () => {
+    const e = startExecution({ kind: 'canceled' });
+    await settle();
+    expect(e.run.calls).toHaveLength(0);
+    expect(e.reportSkipped.last().input).toMatchObject({ status: 'canceled', reason: 'canceled before it started' });
+    e.reportSkipped.last().resolve();
+    await settle();
+    e.ack.last().resolve();
+    await settle();
+    expect(e.state()).toBe('acked');
+    expect(e.ack.last().input.ran).toBe(false);
+  });
+
+  it('a duplicate message is acked without a report', async () => {
+    const e = startExecution({ kind: 'duplicate' });
+    await settle();
+    expect(e.state()).toBe('acking');
+    expect(e.reportSkipped.calls).toHaveLength(0);
+  });
+
+  it('lost owner confirmed: reports abandoned naming the owner, then acks', async () => {
+    const e = startExecution({ kind: 'stale', owner: 'w-gone' });
+    await settle();
+    expect(e.confirmLost.last().input.owner).toBe('w-gone');
+    e.confirmLost.last().resolve('lost');
+    await settle();
+    expect(e.reportSkipped.last().input).toMatchObject({ status: 'abandoned', reason: expect.stringMatching(/w-gone/) });
+    expect(e.run.calls).toHaveLength(0);
+  });
+
+  it('owner alive after all, or the worker stops: released without a report', async () => {
+    const alive = startExecution({ kind: 'stale', owner: 'w-slow' });
+    await settle();
+    alive.confirmLost.last().resolve('alive');
+    await settle();
+    expect(alive.state()).toBe('released');
+    const stopped = startExecution({ kind: 'stale', owner: 'w-slow' });
+    await settle();
+    await stopped.send({ type: 'STOP' });
+    expect(stopped.state()).toBe('released');
+    expect(stopped.confirmLost.last().signal.aborted).toBe(true);
+    expect([...alive.reportSkipped.calls, ...stopped.reportSkipped.calls]).toHaveLength(0);
+  });
+
+  it('our own claim from a previous life: reported abandoned, not run again', async () => {
+    const e = startExecution({ kind: 'ours' });
+    await settle();
+    expect(e.reportSkipped.last().input.status).toBe('abandoned');
+    expect(e.run.calls).toHaveLength(0);
+  });
+
+  it('a failed report ends in failed, logged, with the entry left pending', async () => {
+    const e = startExecution();
+    await settle();
+    e.run.last().resolve(outcome('succeeded'));
+    await settle();
+    e.reportOutcome.last().reject(new Error('redis down'));
+    await settle();
+    expect(e.state()).toBe('failed');
+    expect(e.failures).toHaveLength(1);
+    expect(e.ack.calls).toHaveLength(0);
+  });
+});
