@@ -34,7 +34,7 @@ const layerZones = layers.slice(0, -1).map((layer, i) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', 'web/dist/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
