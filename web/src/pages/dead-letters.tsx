@@ -59,13 +59,15 @@ export function DeadLettersPage() {
               </td>
               <td class="why">{d.error}</td>
               <td class="num">{d.deliveries}</td>
-              <td class="toolbar">
-                <button type="button" disabled={act.busy} onClick={() => both('replay', [d.id])} aria-label={`Replay ${d.id}`}>
-                  Replay
-                </button>
-                <button type="button" class="danger" disabled={act.busy} onClick={() => both('drop', [d.id])} aria-label={`Drop ${d.id}`}>
-                  Drop
-                </button>
+              <td>
+                <div class="toolbar">
+                  <button type="button" disabled={act.busy} onClick={() => both('replay', [d.id])} aria-label={`Replay ${d.id}`}>
+                    Replay
+                  </button>
+                  <button type="button" class="danger" disabled={act.busy} onClick={() => both('drop', [d.id])} aria-label={`Drop ${d.id}`}>
+                    Drop
+                  </button>
+                </div>
               </td>
             </tr>
           ))}

@@ -56,13 +56,15 @@ export function RulesPage() {
               <td>
                 <span class={`status ${r.enabled ? 's-succeeded' : 's-canceled'}`}>{r.enabled ? 'enabled' : 'disabled'}</span>
               </td>
-              <td class="toolbar">
-                <button type="button" disabled={act.busy} onClick={() => void act.run('POST', `/rules/${r.ref}/${r.enabled ? 'disable' : 'enable'}`)}>
-                  {r.enabled ? 'Disable' : 'Enable'}
-                </button>
-                <button type="button" class="quiet" disabled={act.busy} onClick={() => void dryRun(r.ref)}>
-                  Dry run
-                </button>
+              <td>
+                <div class="toolbar">
+                  <button type="button" disabled={act.busy} onClick={() => void act.run('POST', `/rules/${r.ref}/${r.enabled ? 'disable' : 'enable'}`)}>
+                    {r.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <button type="button" class="quiet" disabled={act.busy} onClick={() => void dryRun(r.ref)}>
+                    Dry run
+                  </button>
+                </div>
               </td>
             </tr>
           ))}
