@@ -43,7 +43,7 @@ type XReadReply = [key: string, entries: [id: string, fields: string[]][]][] | n
 /** Yields the output lines of an execution until its `end` entry (or its end, when it wrote none). */
 export async function* watchOutput(sql: Sql, redisUrl: string, keys: KeyCatalog, executionId: number, o: WatchOptions = {}): AsyncGenerator<OutputLine> {
   if (!(await getExecution(sql, executionId))) throw new NotFoundError(`execution ${executionId} does not exist`);
-  const key = keys.executionOutput(executionId);
+  const key = keys.executionLiveOutput(executionId);
   const redis = createRedis(redisUrl, 'attune:watch');
   const stop = () => redis.disconnect();
   o.signal?.addEventListener('abort', stop, { once: true });

@@ -25,6 +25,10 @@ export async function webhookPlugin(app: FastifyInstance, opts: { attune: Attune
   app.post<{ Params: { name: string } }>('/:name', { bodyLimit: limit }, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const out = await attune.webhooks.receive({ name: req.params.name, headers: req.headers, raw, trace: traceFrom(req.headers) });
+    if (out.status === 503) {
+      log.warn({ webhook: req.params.name, stream: out.stream }, 'webhook refused: back-pressure');
+      return reply.code(503).header('retry-after', '5').send({ error: out.error, eventIds: out.eventIds });
+    }
     if (out.status !== 202) {
       if (out.status === 401) log.warn({ webhook: req.params.name, ip: req.ip }, 'webhook refused: missing or invalid credentials');
       return reply.code(out.status).send({ error: out.error });

@@ -6,14 +6,18 @@
  */
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
-import { toError, ValidationError } from '../errors.ts';
+import { BackPressureError, MessageTooLargeError, toError, ValidationError } from '../errors.ts';
 import { emitEvent } from './emit.ts';
 import { createPayloadChecker } from './payload-check.ts';
 import { CREDENTIAL_HEADERS, authenticated, webhookParams } from './webhook-params.ts';
 
 const TRIGGER = 'core.webhook';
 
-export type WebhookOutcome = { status: 202; eventId: string; eventIds: string[] } | { status: 400 | 401 | 404; error: string };
+export type WebhookOutcome =
+  | { status: 202; eventId: string; eventIds: string[] }
+  | { status: 400 | 401 | 404 | 413; error: string }
+  /** Back-pressure: `event.created` is at its ceiling (the enforcers are behind); the events before it were accepted. */
+  | { status: 503; error: string; stream: string; eventIds: string[] };
 
 export interface WebhookDelivery {
   name: string;
@@ -54,6 +58,8 @@ export function webhookReceiver(ctx: AttuneContext, sql: Sql) {
       }
     } catch (err) {
       if (err instanceof ValidationError) return { status: 400, error: err.message };
+      if (err instanceof MessageTooLargeError) return { status: 413, error: err.message };
+      if (err instanceof BackPressureError) return { status: 503, error: err.message, stream: err.stream, eventIds };
       throw err;
     }
     return { status: 202, eventId: eventIds[0] ?? '', eventIds };

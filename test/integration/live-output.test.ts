@@ -68,7 +68,7 @@ describe('live output', () => {
     for (const gap of gaps) expect(gap).toBeGreaterThan(600);
     const done = await attune.executions.wait(e.id);
     expect(done.status).toBe('succeeded');
-    const ttl = await probe(attune).redis.ttl(probe(attune).keys.executionOutput(e.id));
+    const ttl = await probe(attune).redis.ttl(probe(attune).keys.executionLiveOutput(e.id));
     expect(ttl).toBeGreaterThan(0);
   });
 

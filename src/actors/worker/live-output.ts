@@ -1,6 +1,6 @@
 /**
  * Live output: a running action's stdout/stderr go, line by line, onto the execution's output
- * stream (key catalog `executionOutput`), masked like the stored result, so that `attune execution
+ * stream (key catalog `executionLiveOutput`), masked like the stored result, so that `attune execution
  * tail`, the SSE endpoint and `attune.executions.watch()` follow it while it runs. Best effort: a
  * failed write is logged and never fails the execution; the stored result stays the record.
  */
@@ -23,7 +23,7 @@ export interface LiveOutput {
 }
 
 export function liveOutput(ctx: AttuneContext, executionId: number, hide: readonly string[], log: Logger): LiveOutput {
-  const key = ctx.keys.executionOutput(executionId);
+  const key = ctx.keys.executionLiveOutput(executionId);
   const partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();

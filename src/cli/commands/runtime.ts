@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { actorNames } from '../../attune.ts';
 import { toError } from '../../facade/schemas.ts';
 import { startHttpServer, type HttpServer } from '../../http/server.ts';
-import { actorList, corePack, list, positiveInt, untilSignal, withAttune, type UpActor } from '../shared.ts';
+import { actorList, list, positiveInt, untilSignal, withAttune, type UpActor } from '../shared.ts';
 import { executionLine } from '../format.ts';
 
 export function registerRuntimeCommands(program: Command): void {
@@ -46,7 +46,7 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async () => {
       await withAttune(async (attune) => {
         await attune.migrate();
-        const loaded = await attune.packs.load(corePack);
+        const loaded = await attune.packs.loadCore();
         await attune.start();
         console.log(`attune: core pack loaded (${loaded.rules} rule, ${loaded.actions} actions); rule core.hello_world_timer fires every 2 s. Ctrl-C to stop.`);
         const [latest] = await attune.executions.list({ limit: 1 });
