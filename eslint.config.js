@@ -35,7 +35,7 @@ const layerZones = layers.slice(0, -1).map((layer, i) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', 'dist/**', 'web/dist/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -1,0 +1,90 @@
+/** The API client: the key kept in localStorage, JSON calls, and server-sent event streams (`?key=`). */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+
+const KEY = 'attune.apiKey';
+
+export const savedKey = (): string | null => localStorage.getItem(KEY);
+export const saveKey = (key: string | null): void => (key ? localStorage.setItem(KEY, key) : localStorage.removeItem(KEY));
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${savedKey() ?? ''}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const json = (text ? JSON.parse(text) : null) as (T & { error?: string }) | null;
+  if (!res.ok) throw new ApiError(json?.error ?? `${res.status} ${res.statusText}`, res.status);
+  return json!;
+}
+
+/** An SSE stream: `on[event]` gets each event's parsed data. Returns a function that closes it. */
+export function listen(path: string, on: Record<string, (data: unknown, id: string) => void>): () => void {
+  const sep = path.includes('?') ? '&' : '?';
+  const source = new EventSource(`/api/v1${path}${sep}key=${encodeURIComponent(savedKey() ?? '')}`);
+  for (const [event, handle] of Object.entries(on)) {
+    source.addEventListener(event, (e) => {
+      const m = e as MessageEvent<string>;
+      handle(JSON.parse(m.data), m.lastEventId);
+    });
+  }
+  return () => source.close();
+}
+
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  reload: () => void;
+}
+
+/** Loads `path` (GET) when it changes; `reload()` loads it again. */
+export function useGet<T>(path: string): Loaded<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let live = true;
+    api<T>('GET', path).then(
+      (d) => live && (setData(d), setError(null)),
+      (e: Error) => live && setError(e.message),
+    );
+    return () => {
+      live = false;
+    };
+  }, [path, tick]);
+  return { data, error, reload: useCallback(() => setTick((t) => t + 1), []) };
+}
+
+/** Runs a write and reports its error; returns a runner for buttons. */
+export function useAction(after?: () => void): {
+  busy: boolean;
+  error: string | null;
+  run: (method: string, path: string, body?: unknown) => Promise<unknown>;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (method: string, path: string, body?: unknown) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await api<unknown>(method, path, body);
+      after?.();
+      return out;
+    } catch (e) {
+      setError((e as Error).message);
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
+}

@@ -1,0 +1,34 @@
+/** The shapes the API returns (see /api/v1/openapi.json). */
+
+export interface Execution {
+  id: number;
+  action_ref: string;
+  parameters: Record<string, unknown>;
+  status: string;
+  status_reason: string | null;
+  result: Record<string, unknown> | null;
+  exit_code: number | null;
+  stdout: string | null;
+  stderr: string | null;
+  worker_id: string | null;
+  trace: string;
+  attempt: number;
+  retry_of: number | null;
+  requested_at: string;
+  scheduled_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface Change {
+  id: number;
+  status: string;
+  action: string;
+  worker: string | null;
+  durationMs: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next?: number | null;
+}
