@@ -10,6 +10,7 @@ import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/f
 import { median, progress } from './bench/measure.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
 import { renderTable, type Figure } from './bench/report.ts';
+import { workflowThroughput } from './bench/workflow.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +32,7 @@ const settings = {
   scaleN: quick ? 24 : 400,
   scaleConcurrency: 4,
   backlogN: quick ? 1000 : 10_000,
+  workflowItems: quick ? 500 : 5000,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -56,6 +58,8 @@ async function runOnce(): Promise<Figure[]> {
   const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
   const bl = await backlog(s.backlogN, s.concurrency);
+  progress(`workflow: with-items over ${s.workflowItems} no-op tasks (50 at a time), then as many plain executions`);
+  const wf = await workflowThroughput(s.workflowItems);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.processPerActor', label: 'pipeline, one process per actor', value: multi, unit: 'exec/s', min: 5000 },
@@ -78,6 +82,9 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'backlog.firstTenth', label: 'backlog: first tenth', value: bl.firstTenthRate, unit: 'exec/s' },
     { key: 'backlog.lastTenth', label: 'backlog: last tenth', value: bl.lastTenthRate, unit: 'exec/s' },
     { key: 'backlog.ratio', label: 'backlog: last tenth / first tenth', value: bl.lastTenthRate / bl.firstTenthRate, unit: '×', min: 0.8 },
+    { key: 'workflow.taskRate', label: 'workflow with-items, no-op tasks', value: wf.taskRate, unit: 'tasks/s' },
+    { key: 'workflow.plainRate', label: 'plain no-op executions, same concurrency', value: wf.plainRate, unit: 'exec/s' },
+    { key: 'workflow.overheadMs', label: 'workflow per-task overhead vs plain', value: wf.overheadMs, unit: 'ms' },
   ];
 }
 

@@ -30,6 +30,9 @@ const figures = [
   'backlog.firstTenth',
   'backlog.lastTenth',
   'backlog.ratio',
+  'workflow.taskRate',
+  'workflow.plainRate',
+  'workflow.overheadMs',
 ];
 
 describe('npm run bench -- --quick', () => {
