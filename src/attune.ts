@@ -11,7 +11,7 @@ import { toError, ValidationError } from './errors.ts';
 import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
-import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
+import { executionsService, withoutSecrets, type ActionInfo, type RerunOptions, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
@@ -68,8 +68,8 @@ export interface Attune {
     wait(id: number, options?: WaitOptions): Promise<ExecutionRow>;
     /** Queued: never starts. Running: SIGTERM, then SIGKILL after `worker.killGraceMs`. Ends `canceled`. */
     cancel(id: number): Promise<ExecutionRow>;
-    /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
-    rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** The same action and parameters again, linked by `retry_of` (attempt + 1); a workflow may start at `fromTask`. */
+    rerun(id: number, options?: RerunOptions): Promise<ExecutionRow>;
     /** The execution with its workflow tasks (recursively), their status and the published context. */
     tree(id: number): Promise<ExecutionTree | null>;
   };
