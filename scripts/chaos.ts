@@ -2,8 +2,9 @@
  * Chaos: `npm run chaos -- --events N --seconds S [--workflows W]`.
  * Runs the actors as separate processes (2 enforcers, 2 schedulers, 2 workers, 1 manager, 2
  * workflow actors), emits N events over S seconds to a rule with a fast action and, among them, W
- * events to a rule that starts the `crashtest.flow` workflow (6 task runs each), SIGKILLs a random actor process every few
- * seconds and restarts it, restarts Redis and PostgreSQL once each, waits for quiescence, and
+ * events to a rule that starts the `crashtest.flow` workflow (6 task runs each), SIGKILLs a random
+ * actor process every few seconds and restarts it, restarts Redis and PostgreSQL once each, waits
+ * until settled (see test/fixtures/settle.ts), and
  * prints a table. Exits non-zero on any missing or duplicated row (or action run).
  *
  * By default Redis (AOF on) and PostgreSQL are private instances started here, so restarting them
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createAttune, type Attune } from '../src/index.ts';
 import { toError } from '../src/errors.ts';
+import { quietWindowMs } from '../test/fixtures/settle.ts';
 import { probe } from '../test/support.ts';
 import { Fleet } from './chaos/fleet.ts';
 import { formatReport, measure, totalDuplicates, totalMissing, type ChaosReport } from './chaos/report.ts';
@@ -145,16 +147,22 @@ try {
   await Promise.all([emitting, killing]);
   say(`emission done (${total} events); waiting for quiescence`);
 
+  // Settled: nothing unfinished, no backlog on any stream, and the same counts for longer than the
+  // claim idle time + liveness window (a late claim, run or report would change them).
   const deadline = Date.now() + args.settle * 1000;
+  const quietMs = quietWindowMs(a);
   let stableSince = 0;
+  let stable = '';
   for (;;) {
     fleet.revive();
     report = await measure(a, emitted, marks).catch(() => null);
     const quiet = report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === total && report.executions >= total;
-    if (quiet) {
-      stableSince ||= Date.now();
-      if (Date.now() - stableSince > 3000) break;
-    } else stableSince = 0;
+    if (quiet && JSON.stringify(report) === stable) {
+      if (Date.now() - stableSince > quietMs) break;
+    } else {
+      stableSince = Date.now();
+      stable = quiet ? JSON.stringify(report) : '';
+    }
     if (Date.now() > deadline) {
       say('quiescence not reached before the deadline');
       break;

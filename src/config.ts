@@ -36,8 +36,19 @@ export const optionsSchema = z.object({
       maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
-  /** Approximate cap of each stream (`XADD MAXLEN ~`). */
+  /**
+   * Ceiling of each stream read by a group: at this many entries (after trimming what every group
+   * has acked) producers get a `BackPressureError`. Streams without a group keep `MAXLEN ~` this.
+   */
   streamMaxLen: z.number().int().min(1000).default(1_000_000),
+  streams: z
+    .object({
+      /** How often one process (a lock) trims every stream behind its groups' oldest unacked entry. */
+      trimEveryMs: z.number().int().min(50).default(5000),
+      /** Approximate cap of the dead stream (`XADD MAXLEN ~`): the oldest dead letters go first. */
+      deadMaxLen: z.number().int().min(100).default(100_000),
+    })
+    .prefault({}),
   worker: z
     .object({
       id: z
@@ -71,11 +82,38 @@ export const optionsSchema = z.object({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
+  /** Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager offers; one at a time). */
+  retention: z
+    .object({
+      maxAgeMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(30 * 24 * 3600 * 1000),
+      everyMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(3600 * 1000),
+      batchSize: z.number().int().min(1).max(10_000).default(500),
+    })
+    .prefault({}),
   /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */
   reconciler: z
     .object({
       staleMs: z.number().int().min(100).default(300_000),
       everyMs: z.number().int().min(50).default(30_000),
+    })
+    .prefault({}),
+  /**
+   * Policies (runs inside each manager): how often delayed executions whose time came (retries,
+   * rate-limit windows) go back to the scheduler, and how often concurrency slots are audited
+   * (a slot whose execution ended is freed, the first in line woken). See docs/policies.md.
+   */
+  policies: z
+    .object({
+      pollMs: z.number().int().min(20).default(500),
+      auditEveryMs: z.number().int().min(50).default(5000),
     })
     .prefault({}),
 });

@@ -1,6 +1,7 @@
 /** What a chaos run counts in Postgres and Redis, and the table it prints. */
 import { readFile } from 'node:fs/promises';
 import type { Attune } from '../../src/index.ts';
+import { backlog } from '../../test/fixtures/settle.ts';
 import { probe } from '../../test/support.ts';
 
 export interface ChaosReport {
@@ -27,9 +28,12 @@ export interface ChaosReport {
  */
 export async function measure(attune: Attune, emitted: readonly string[], marksFile: string, tasksPerWorkflow = 6): Promise<ChaosReport> {
   const sql = probe(attune).sql;
-  const [c] = await sql<{ stored: number; enf: number; exe: number; dup_enf: number; dup_exe: number; no_enf: number; no_exe: number; unfinished: number }[]>`
+  const [c] = await sql<
+    { stored: number; dup_ev: number; enf: number; exe: number; dup_enf: number; dup_exe: number; no_enf: number; no_exe: number; unfinished: number }[]
+  >`
     select
-      (select count(*)::int from event where dedupe_key = any(${emitted as string[]}::text[])) as stored,
+      (select count(distinct dedupe_key)::int from event where dedupe_key = any(${emitted as string[]}::text[])) as stored,
+      (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from event where dedupe_key = any(${emitted as string[]}::text[]) group by dedupe_key) d) as dup_ev,
       (select count(*)::int from enforcement) as enf,
       (select count(*)::int from execution) as exe,
       (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from enforcement group by event_id) x) as dup_enf,
@@ -43,8 +47,7 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
   // Every mark that succeeded appended its id (events' executions and workflow tasks alike).
   const succeeded = await sql<{ id: number }[]>`select id from execution where action_ref = 'crashtest.mark' and status = 'succeeded'`;
   const ran = new Set(marks.map(Number));
-  const stats = await attune.streams();
-  const pending = stats.flatMap((s) => s.groups).reduce((n, g) => n + g.pending + (g.lag ?? 0), 0);
+  const pending = (await backlog(attune)).total;
   const stored = c?.stored ?? 0;
   return {
     emitted: emitted.length,
@@ -55,7 +58,7 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
     actionRuns: marks.length,
     workflows: wf.byStatus,
     tasks: wf.tasks,
-    duplicates: { events: 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - ran.size, tasks: wf.duplicated },
+    duplicates: { events: c?.dup_ev ?? 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - ran.size, tasks: wf.duplicated },
     missing: {
       events: emitted.length - stored,
       enforcements: c?.no_enf ?? 0,

@@ -75,3 +75,30 @@ export async function waitForExecution(sql: Sql, id: number, o: WaitOptions = {}
     await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
   }
 }
+
+/** One attempt of a retry chain. */
+export interface ChainLink {
+  id: number;
+  attempt: number;
+  status: ExecutionStatus;
+  status_reason: string | null;
+  requested_at: Date;
+  not_before: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** Every attempt of the retry chain the execution belongs to (first to last, linked by `retry_of`). */
+export async function executionChain(sql: Sql, id: number): Promise<ChainLink[]> {
+  return sql<ChainLink[]>`
+    with recursive up as (
+      select id, retry_of from execution where id = ${id}
+      union all
+      select e.id, e.retry_of from execution e join up on e.id = up.retry_of),
+    down as (
+      select id from up where retry_of is null
+      union all
+      select e.id from execution e join down on e.retry_of = down.id)
+    select id, attempt, status, status_reason, requested_at, not_before, started_at, finished_at
+    from execution where id in (select id from down) order by id`;
+}

@@ -173,3 +173,8 @@ export function validateTemplates(params: unknown, root = ''): string[] {
   walk(params, root);
   return problems;
 }
+
+/** Renders a policy or flow-control key template (`{{ parameters.host }}`, `{{ trigger.host }}`) over `scope`, as text. */
+export function renderKey(template: string, scope: object): string {
+  return printed(renderNode(template, 'key', scope));
+}

@@ -3,6 +3,7 @@
  * key catalog: every other Redis key of a namespace. Key names are built, and read back, here and
  * nowhere else.
  */
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import {
   deadLetter,
@@ -28,6 +29,7 @@ export interface StreamDef<S extends z.ZodType = z.ZodType> {
 }
 
 const runtimeName = /^[a-z0-9_-]+$/;
+const actionRef = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function def<S extends z.ZodType>(namespace: string, type: string, schema: S, group: string | null): StreamDef<S> {
   return { type, key: `${namespace}:${type}`, schema, group };
@@ -44,6 +46,11 @@ export function streamCatalog(namespace: string) {
       const name = runtime.toLowerCase();
       if (!runtimeName.test(name)) throw new Error(`invalid runtime name "${runtime}"`);
       return def(namespace, `execution.scheduled.${name}`, executionScheduled, 'worker');
+    },
+    /** Executions of a `node` action run by an in-process handler: read only by workers that registered it. */
+    executionScheduledHandler(ref: string) {
+      if (!actionRef.test(ref)) throw new Error(`invalid action ref "${ref}"`);
+      return def(namespace, `execution.scheduled.handler.${ref}`, executionScheduled, 'worker');
     },
     executionStatus: def(namespace, 'execution.status', executionStatusReport, 'manager'),
     ruleChanged: def(namespace, 'rule.changed', ruleChanged, null),
@@ -76,6 +83,25 @@ export function fixedStreams(catalog: StreamCatalog): StreamDef[] {
   ];
 }
 
+/** The streams read by a consumer group (trimmed only behind the group), scheduled streams found by SCAN. */
+export async function groupedStreams(redis: Redis, catalog: StreamCatalog, keys: KeyCatalog): Promise<StreamDef[]> {
+  const found = new Map(
+    fixedStreams(catalog)
+      .filter((d) => d.group !== null)
+      .map((d) => [d.key, d]),
+  );
+  let cursor = '0';
+  do {
+    const [next, page] = await redis.scan(cursor, 'MATCH', keys.scheduledPattern, 'COUNT', 500);
+    cursor = next;
+    for (const k of page) {
+      const runtime = catalog.typeOf(k)?.slice('execution.scheduled.'.length);
+      if (runtime && /^[a-z0-9_-]+$/.test(runtime)) found.set(k, catalog.executionScheduled(runtime));
+    }
+  } while (cursor !== '0');
+  return [...found.values()];
+}
+
 /** Other Redis keys (not streams) of a namespace. */
 export function keyCatalog(namespace: string) {
   return {
@@ -85,9 +111,33 @@ export function keyCatalog(namespace: string) {
     executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
     /** String set by `cancel()`: a worker that finds it never starts the execution. */
     executionCancel: (executionId: number) => `${namespace}:execution:${executionId}:cancel`,
+    /**
+     * Hash (`result`, `stdout`, `stderr`) of an outcome too big for its status report: written by the
+     * worker before it reports, moved into Postgres and deleted by the manager.
+     */
+    executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
+    /** Set of the execution ids holding a concurrency slot of a scope (`<action>|<key>`). */
+    slotHolders: (scope: string) => `${namespace}:slots:${scope}`,
+    /** Sorted set: the execution ids waiting for a slot of a scope, oldest first. */
+    slotLine: (scope: string) => `${namespace}:slot-line:${scope}`,
+    /** SCAN pattern of every scope's holders. */
+    slotHoldersPattern: `${namespace}:slots:*`,
+    /** SCAN pattern of every scope's line. */
+    slotLinePattern: `${namespace}:slot-line:*`,
+    /** The scope of a holders or line key (null for another key). */
+    slotScopeOf(key: string): string | null {
+      for (const p of [`${namespace}:slots:`, `${namespace}:slot-line:`]) if (key.startsWith(p)) return key.slice(p.length);
+      return null;
+    },
+    /** String: the scope whose slot (or place in line) the execution has, so a release needs only the id. */
+    executionSlot: (executionId: number) => `${namespace}:execution:${executionId}:slot`,
+    /** Sorted set: the executions a rate limit counted in its sliding window (`<action>|<key>`). */
+    rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
-    /** SCAN pattern of the per-runtime scheduled streams. */
+    /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
+    trimLock: `${namespace}:lock:trim`,
+    /** SCAN pattern of the per-runtime and per-handler scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** What every key of the namespace starts with. */
     prefix: `${namespace}:`,

@@ -52,6 +52,10 @@ export const executionStatusReport = z.object({
   reason: z.string().nullable().optional(),
   /** When the action started (a fast action's outcome carries it: no separate `running` report). */
   startedAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** `result` was sent without its `stdout`, `stderr` and `exit_code` (they are the fields above): the reader puts them back. */
+  resultOutput: z.boolean().optional(),
+  /** `result`, `stdout` and `stderr` were too big for the message: they wait under the key `executionOutput(id)`. */
+  outputStored: z.boolean().optional(),
 }) satisfies z.ZodType<StatusReport>;
 export type ExecutionStatusReport = z.infer<typeof executionStatusReport>;
 

@@ -23,8 +23,9 @@ describe('npm run chaos (small)', () => {
     expect(out).toMatch(/events stored\s+210\n/);
     expect(out).toMatch(/workflows\s+10\n/);
     expect(out).toMatch(/workflow tasks\s+[1-9]/);
-    expect(out).toMatch(/duplicates\s+0 /);
-    expect(out).toMatch(/missing\s+0 /);
+    expect(out).toMatch(/duplicates\s+0 \(events 0, enforcements 0, executions 0, runs 0, tasks 0\)\n/);
+    expect(out).toMatch(/missing\s+0 \(events 0, enforcements 0, executions 0, unfinished 0, runs 0, tasks 0\)\n/);
+    expect(out).toMatch(/pending \+ lag\s+0\n/);
     expect(out).toMatch(/Redis restarts\s+1\n/);
     expect(out).toMatch(/Postgres restarts\s+1\n/);
     expect(out).toMatch(/actor SIGKILLs\s+[1-9]/);

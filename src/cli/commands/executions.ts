@@ -39,12 +39,16 @@ export function registerExecutionCommands(program: Command): void {
         }
         const e = await attune.executions.get(id);
         if (!e) throw new Error(`execution ${id} does not exist`);
-        if (o.json) console.log(JSON.stringify(e, null, 2));
+        const chain = await attune.executions.chain(id);
+        if (o.json) console.log(JSON.stringify(chain.length > 1 ? { ...e, chain } : e, null, 2));
         else {
           for (const [k, v] of Object.entries(e)) {
             if (v === null) continue;
             console.log(`${k.padEnd(15)} ${v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
           }
+          // The retry chain: every attempt, this one marked.
+          if (chain.length > 1)
+            console.log(`${'chain'.padEnd(15)} ${chain.map((c) => `${c.id === id ? '*' : ''}#${c.id} attempt ${c.attempt} ${c.status}`).join(' → ')}`);
         }
       });
     });
