@@ -38,7 +38,7 @@ describe('workflow actor crash windows: every workflow completes, every task run
         'every workflow finished',
         async () =>
           (await sql<{ n: number }[]>`select count(*)::int as n from execution where id = any(${ids}) and finished_at is not null`)[0]?.n === WORKFLOWS,
-        60_000,
+        180_000,
       );
       // settle: past the claim idle and sweep windows, nothing more may happen
       await new Promise((r) => setTimeout(r, fastTuning.consumer.claimIdleMs + fastTuning.reconciler.staleMs));
