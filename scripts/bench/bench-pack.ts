@@ -25,7 +25,6 @@ const files: Record<string, string> = {
     '    each:',
     `      action: ${NOOP_ACTION}`,
     `      with: { items: '{{ ctx.items | split: "," | compact }}', concurrency: ${ITEMS_CONCURRENCY} }`,
-    `      input: { n: '{{ item }}' }`,
     '',
   ].join('\n'),
   'triggers/noop_event.yaml': 'name: noop_event\n',
