@@ -12,6 +12,7 @@ import { processSettle } from './bench/process-settle.ts';
 import { publishRates } from './bench/publish.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess, pipelineWithConcurrencyPolicy } from './bench/pipeline.ts';
 import { renderTable, type Figure } from './bench/report.ts';
+import { workflowThroughput } from './bench/workflow.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ const settings = {
   backlogN: quick ? 1000 : 10_000,
   settleN: quick ? 3 : 10,
   publishN: quick ? 10_000 : 100_000,
+  workflowItems: quick ? 500 : 5000,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -66,6 +68,8 @@ async function runOnce(): Promise<Figure[]> {
   const settle = await processSettle(s.settleN);
   progress(`publisher: ${s.publishN} messages, ${s.concurrency} in flight, and the plain XADD floor`);
   const pub = await publishRates(s.publishN, s.concurrency);
+  progress(`workflow: with-items over ${s.workflowItems} no-op tasks (50 at a time), then as many plain executions`);
+  const wf = await workflowThroughput(s.workflowItems);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.concurrencyPolicy', label: 'pipeline, one process, concurrency policy', value: limited, unit: 'exec/s' },
@@ -96,6 +100,9 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'settle.timeout', label: 'timeout → group killed, settled', value: settle.timeoutMs, unit: 'ms', max: 5000 },
     { key: 'settle.exit', label: 'exit, grandchild holds stdout → settled', value: settle.exitMs, unit: 'ms', max: 5000 },
     { key: 'settle.cancel', label: 'cancel, exits on SIGTERM → settled', value: settle.cancelMs, unit: 'ms', max: 5000 },
+    { key: 'workflow.taskRate', label: 'workflow with-items, no-op tasks', value: wf.taskRate, unit: 'tasks/s' },
+    { key: 'workflow.plainRate', label: 'plain no-op executions, same concurrency', value: wf.plainRate, unit: 'exec/s' },
+    { key: 'workflow.overheadMs', label: 'workflow per-task overhead vs plain', value: wf.overheadMs, unit: 'ms' },
   ];
 }
 

@@ -1,9 +1,10 @@
 /**
- * Chaos: `npm run chaos -- --events N --seconds S`.
- * Runs the actors as separate processes (2 enforcers, 2 schedulers, 2 workers, 1 manager), emits N
- * events over S seconds to a rule with a fast action, SIGKILLs a random actor process every few
- * seconds and restarts it, restarts Redis and PostgreSQL once each, waits until settled (see
- * test/fixtures/settle.ts), and
+ * Chaos: `npm run chaos -- --events N --seconds S [--workflows W]`.
+ * Runs the actors as separate processes (2 enforcers, 2 schedulers, 2 workers, 1 manager, 2
+ * workflow actors), emits N events over S seconds to a rule with a fast action and, among them, W
+ * events to a rule that starts the `crashtest.flow` workflow (6 task runs each), SIGKILLs a random
+ * actor process every few seconds and restarts it, restarts Redis and PostgreSQL once each, waits
+ * until settled (see test/fixtures/settle.ts), and
  * prints a table. Exits non-zero on any missing or duplicated row (or action run).
  *
  * By default Redis (AOF on) and PostgreSQL are private instances started here, so restarting them
@@ -29,6 +30,7 @@ const packDir = fileURLToPath(new URL('./chaos/pack', import.meta.url));
 
 const argsSchema = z.object({
   events: z.coerce.number().int().min(1).default(2000),
+  workflows: z.coerce.number().int().min(0).optional(),
   seconds: z.coerce.number().positive().default(60),
   'kill-every': z.coerce.number().positive().default(3),
   settle: z.coerce.number().positive().default(180),
@@ -39,6 +41,7 @@ const argsSchema = z.object({
 const { values } = parseArgs({
   options: {
     events: { type: 'string' },
+    workflows: { type: 'string' },
     seconds: { type: 'string' },
     'kill-every': { type: 'string' },
     settle: { type: 'string' },
@@ -52,6 +55,8 @@ if (!parsed.success) {
   process.exit(2);
 }
 const args = parsed.data;
+/** Default: one workflow per 20 events. */
+const workflows = args.workflows ?? Math.ceil(args.events / 20);
 const say = (msg: string) => args.quiet || console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -81,22 +86,27 @@ try {
   await a.packs.load(packDir);
   const marks = path.join(mkdtempSync(path.join(os.tmpdir(), 'attune-chaos-')), 'runs.txt');
 
-  fleet = new Fleet(['enforcer', 'enforcer', 'scheduler', 'scheduler', 'worker', 'worker', 'manager'], base);
+  fleet = new Fleet(['enforcer', 'enforcer', 'scheduler', 'scheduler', 'worker', 'worker', 'manager', 'workflow', 'workflow'], base);
   fleet.startAll();
-  say(`actors started (${fleet.members.length} processes); emitting ${args.events} events over ${args.seconds} s`);
+  say(`actors started (${fleet.members.length} processes); emitting ${args.events} events and ${workflows} that start workflows over ${args.seconds} s`);
 
+  const total = args.events + workflows;
   const emitted: string[] = [];
   const started = Date.now();
   const durationMs = args.seconds * 1000;
   const emitting = (async () => {
-    for (let i = 0; i < args.events; i++) {
-      const due = started + (durationMs * i) / args.events;
+    for (let i = 0; i < total; i++) {
+      const due = started + (durationMs * i) / total;
       if (due > Date.now()) await sleep(due - Date.now());
+      // Every (total / workflows)-th event starts a workflow, spread over the run.
+      const flow = workflows > 0 && Math.floor(((i + 1) * workflows) / total) > Math.floor((i * workflows) / total);
+      const key = `chaos:${i}`;
       for (let attempt = 1; ; attempt++) {
         try {
           // A retry after a lost reply may publish the event twice: the dedupe key stores it once.
-          await a.emit('crashtest.go', { file: marks, seconds: 0, n: i }, { dedupeKey: `chaos:${i}` });
-          emitted.push(`chaos:${i}`);
+          if (flow) await a.emit('crashtest.flow_go', { file: marks, n: i }, { dedupeKey: key });
+          else await a.emit('crashtest.go', { file: marks, seconds: 0, n: i }, { dedupeKey: key });
+          emitted.push(key);
           break;
         } catch (err) {
           if (attempt % 10 === 1) say(`emit ${i} failed (${toError(err).message}); retrying`);
@@ -135,7 +145,7 @@ try {
     }
   })();
   await Promise.all([emitting, killing]);
-  say(`emission done (${args.events} events); waiting for quiescence`);
+  say(`emission done (${total} events); waiting for quiescence`);
 
   // Settled: nothing unfinished, no backlog on any stream, and the same counts for longer than the
   // claim idle time + liveness window (a late claim, run or report would change them).
@@ -146,7 +156,7 @@ try {
   for (;;) {
     fleet.revive();
     report = await measure(a, emitted, marks).catch(() => null);
-    const quiet = report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === args.events && report.executions >= args.events;
+    const quiet = report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === total && report.executions >= total;
     if (quiet && JSON.stringify(report) === stable) {
       if (Date.now() - stableSince > quietMs) break;
     } else {

@@ -22,7 +22,7 @@ import { NotMigratedError, ValidationError } from './errors.ts';
 import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
-import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
+import { executionsService, withoutSecrets, type ActionInfo, type RerunOptions, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
@@ -106,8 +106,8 @@ export interface Attune<Triggers extends object = NoRefs, Actions extends object
     chain(id: number): Promise<ChainLink[]>;
     /** Queued: never starts. Running: SIGTERM, then SIGKILL after `worker.killGraceMs`. Ends `canceled`. */
     cancel(id: number): Promise<ExecutionRow>;
-    /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
-    rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** The same action and parameters again, linked by `retry_of` (attempt + 1); a workflow may start at `fromTask`. */
+    rerun(id: number, options?: RerunOptions): Promise<ExecutionRow>;
     /** The execution with its workflow tasks (recursively), their status and the published context. */
     tree(id: number): Promise<ExecutionTree | null>;
     /** How many executions there are per action and status. */

@@ -11,13 +11,14 @@ import { parametersSpecSchema, validateParameters, type ParametersSpec } from '.
 import { protectSecrets } from './actions/secrets.ts';
 import type { AttuneContext } from './context.ts';
 import type { ActionPolicy } from './domain/policy-schema.ts';
-import type { Sql } from './db/sql.ts';
+import type { Queryable, Sql } from './db/sql.ts';
 import { cancelBeforeStart, insertRequested, markCanceling, type NewExecution } from './db/execution-store.ts';
 import { getExecution, waitForExecution, type ExecutionRow, type StoredExecution } from './db/executions-repo.ts';
 import { EXECUTION_KEY_TTL_S, isTerminal } from './domain/execution-lifecycle.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { newId } from './streams/codec.ts';
 import { concurrencySlots } from './limits/concurrency-slots.ts';
+import { saveSeed, seedFor } from './workflows/rerun-seed.ts';
 
 export interface RunOptions {
   /** Overrides the action's timeout for this execution. */
@@ -27,6 +28,11 @@ export interface RunOptions {
   /** How long `wait` waits (default: the timeout plus a minute, or 10 minutes). */
   waitTimeoutMs?: number;
   trace?: string;
+}
+
+export interface RerunOptions extends RunOptions {
+  /** A workflow only: start at this task, with the original's context as it ended (`rerun-seed.ts`). */
+  fromTask?: string;
 }
 
 export interface ActionInfo {
@@ -44,8 +50,15 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
     return { ref: row.ref, runtime: row.runtime, parameters: parametersSpecSchema.parse(row.parameters), policy: row.policy };
   }
 
-  async function request(e: NewExecution): Promise<StoredExecution> {
-    const row = await insertRequested(sql, e);
+  /** Inserts (with `also` in the same transaction), then publishes. */
+  async function request(e: NewExecution, also?: (tx: Queryable, row: StoredExecution) => Promise<void>): Promise<StoredExecution> {
+    const row = also
+      ? await sql.begin(async (tx) => {
+          const r = await insertRequested(tx, e);
+          await also(tx, r);
+          return r;
+        })
+      : await insertRequested(sql, e);
     await ctx.publisher.publish(ctx.catalog.executionRequested, { executionId: row.id }, { trace: e.trace });
     ctx.log.info({ executionId: row.id, action: e.actionRef, trace: e.trace, retryOf: e.retryOf }, 'execution requested');
     return row;
@@ -82,20 +95,27 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
       return finish(row, o);
     },
 
-    /** Runs the same action with the same parameters (secrets included) again, linked by `retry_of`. */
-    async rerun(id: number, o: RunOptions = {}): Promise<ExecutionRow> {
+    /**
+     * Runs the same action with the same parameters (secrets included) again, linked by
+     * `retry_of`; a workflow with `fromTask` starts at that task.
+     */
+    async rerun(id: number, o: RerunOptions = {}): Promise<ExecutionRow> {
       const [orig] = await sql<StoredExecution[]>`select * from execution where id = ${id}`;
       if (!orig) throw new NotFoundError(`execution ${id} does not exist`);
-      const row = await request({
-        actionRef: orig.action_ref,
-        parameters: orig.parameters,
-        secrets: orig.secrets,
-        timeoutMs: o.timeoutMs ?? orig.timeout_ms,
-        trace: o.trace ?? newId(),
-        attempt: orig.attempt + 1,
-        retryOf: orig.id,
-        policy: (orig as StoredExecution & { policy?: ActionPolicy | null }).policy ?? null,
-      });
+      const seed = o.fromTask === undefined ? null : await seedFor(sql, id, orig.status, orig.action_ref, o.fromTask);
+      const row = await request(
+        {
+          actionRef: orig.action_ref,
+          parameters: orig.parameters,
+          secrets: orig.secrets,
+          timeoutMs: o.timeoutMs ?? orig.timeout_ms,
+          trace: o.trace ?? newId(),
+          attempt: orig.attempt + 1,
+          retryOf: orig.id,
+          policy: (orig as StoredExecution & { policy?: ActionPolicy | null }).policy ?? null,
+        },
+        seed ? (tx, r) => saveSeed(tx, r.id, orig.id, seed) : undefined,
+      );
       return finish(row, o);
     },
 

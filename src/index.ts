@@ -21,7 +21,7 @@ export type { MigrationResult } from './db/migrate.ts';
 export type { PackLoadResult } from './db/packs-repo.ts';
 export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
 export type { ParametersSpec, ParametersSpecInput } from './actions/parameters.ts';
-export type { ActionInfo, RunOptions } from './executions-service.ts';
+export type { ActionInfo, RerunOptions, RunOptions } from './executions-service.ts';
 export type { StreamStats, GroupStats } from './streams/stats.ts';
 export type { DeadEntry, DeadLetters, ReplayedEntry } from './streams/dlq.ts';
 export type { WorkerInfo } from './registry/worker-registry.ts';

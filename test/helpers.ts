@@ -1,6 +1,10 @@
 /** Attune instances for tests, each in its own namespace and schema (see support.ts). */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { createAttune, type Attune, type AttuneOptions } from '../src/index.ts';
-import { dropIsolation, isolation } from './support.ts';
+import { kill, type ActorProcess } from './fixtures/actor-process.ts';
+import { databaseUrl, dropIsolation, isolation, redisUrl } from './support.ts';
 
 export * from './support.ts';
 
@@ -31,4 +35,39 @@ export async function disposeAttune(attune: Attune): Promise<void> {
   const { namespace, schema } = attune.config;
   await attune.stop();
   await dropIsolation(namespace, schema);
+}
+
+const bin = fileURLToPath(new URL('../bin/attune.js', import.meta.url));
+
+/** Runs `attune <args>` through /bin/sh against `attune`'s namespace and schema, so `args` is quoted exactly as on a command line. */
+export function runCli(attune: Attune, args: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
+    ATTUNE_NAMESPACE: attune.config.namespace,
+    ATTUNE_DB_SCHEMA: attune.config.schema,
+    ATTUNE_LOG_LEVEL: 'error',
+  };
+  return new Promise((resolve) => {
+    execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${args}`], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * For crash tests: after each test, SIGKILLs the actor processes pushed on `procs` and disposes
+ * the instance given to `use`.
+ */
+export function crashTestScope(): { procs: ActorProcess[]; use: (a: Attune) => Attune } {
+  const procs: ActorProcess[] = [];
+  let current: Attune | null = null;
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => kill(p)));
+    if (current) await disposeAttune(current);
+    current = null;
+  });
+  return { procs, use: (a) => (current = a) };
 }

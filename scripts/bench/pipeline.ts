@@ -106,20 +106,26 @@ export interface Backlog {
   lastTenthRate: number;
 }
 
+/** Inserts `n` no-op executions at once and publishes their `execution.requested`. */
+export async function requestNoops(env: BenchEnv, n: number): Promise<void> {
+  const { sql, publisher, catalog } = env.probe;
+  const rows = await sql<{ id: number; trace: string }[]>`
+    insert into execution (action_ref, parameters, trace)
+    select ${NOOP_ACTION}, jsonb_build_object('n', g), md5(g::text) from generate_series(1, ${n}::int) g
+    returning id, trace`;
+  for (let i = 0; i < rows.length; i += 1000) {
+    await publisher.publishMany(rows.slice(i, i + 1000).map((r) => ({ def: catalog.executionRequested, payload: { executionId: r.id }, trace: r.trace })));
+  }
+}
+
 /** N executions requested at once (rows inserted, `execution.requested` published), then drained. */
 export async function backlog(n: number, concurrency: number): Promise<Backlog> {
   return withEnv('backlog', async (env) => {
     await env.start({ actors: ['scheduler', 'worker', 'manager'], runtimes: ['node'], concurrency });
     await waitForWorkers(env, 1);
-    const { sql, publisher, catalog } = env.probe;
+    const { sql } = env.probe;
     const start = Date.now();
-    const rows = await sql<{ id: number; trace: string }[]>`
-      insert into execution (action_ref, parameters, trace)
-      select ${NOOP_ACTION}, jsonb_build_object('n', g), md5(g::text) from generate_series(1, ${n}::int) g
-      returning id, trace`;
-    for (let i = 0; i < rows.length; i += 1000) {
-      await publisher.publishMany(rows.slice(i, i + 1000).map((r) => ({ def: catalog.executionRequested, payload: { executionId: r.id }, trace: r.trace })));
-    }
+    await requestNoops(env, n);
     progress(`backlog: ${n} executions requested in ${Date.now() - start} ms`);
     await waitForFinished(sql, n, 120_000, 'backlog');
     // Throughput in the first and the last tenth of the time from the first completion to the

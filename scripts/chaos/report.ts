@@ -11,16 +11,22 @@ export interface ChaosReport {
   executions: number;
   byStatus: Record<string, number>;
   actionRuns: number;
-  duplicates: { events: number; enforcements: number; executions: number; runs: number };
-  missing: { events: number; enforcements: number; executions: number; unfinished: number };
+  /** Workflow executions by status, and their tasks (child executions). */
+  workflows: Record<string, number>;
+  tasks: number;
+  duplicates: { events: number; enforcements: number; executions: number; runs: number; tasks: number };
+  missing: { events: number; enforcements: number; executions: number; unfinished: number; runs: number; tasks: number };
   dead: number;
   /** Dead letters by origin stream type and reason (numbers stripped). */
   deadReasons: Record<string, number>;
   pending: number;
 }
 
-/** `emitted`: the dedupe keys of the emitted events. */
-export async function measure(attune: Attune, emitted: readonly string[], marksFile: string): Promise<ChaosReport> {
+/**
+ * `emitted`: the dedupe keys of the emitted events. `tasksPerWorkflow`: the task runs a workflow
+ * that succeeded must have (crashtest.flow: first, three items, side, last).
+ */
+export async function measure(attune: Attune, emitted: readonly string[], marksFile: string, tasksPerWorkflow = 6): Promise<ChaosReport> {
   const sql = probe(attune).sql;
   const [c] = await sql<
     { stored: number; dup_ev: number; enf: number; exe: number; dup_enf: number; dup_exe: number; no_enf: number; no_exe: number; unfinished: number }[]
@@ -31,12 +37,16 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
       (select count(*)::int from enforcement) as enf,
       (select count(*)::int from execution) as exe,
       (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from enforcement group by event_id) x) as dup_enf,
-      (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from execution group by enforcement_id) y) as dup_exe,
+      (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from execution where enforcement_id is not null group by enforcement_id) y) as dup_exe,
       (select count(*)::int from event ev where not exists (select 1 from enforcement en where en.event_id = ev.id)) as no_enf,
       (select count(*)::int from enforcement en where not exists (select 1 from execution ex where ex.enforcement_id = en.id)) as no_exe,
       (select count(*)::int from execution where finished_at is null) as unfinished`;
   const statuses = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from execution group by status order by status`;
   const marks = (await readFile(marksFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  const wf = await workflowCounts(attune, tasksPerWorkflow);
+  // Every mark that succeeded appended its id (events' executions and workflow tasks alike).
+  const succeeded = await sql<{ id: number }[]>`select id from execution where action_ref = 'crashtest.mark' and status = 'succeeded'`;
+  const ran = new Set(marks.map(Number));
   const pending = (await backlog(attune)).total;
   const stored = c?.stored ?? 0;
   return {
@@ -46,10 +56,48 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
     executions: c?.exe ?? 0,
     byStatus: Object.fromEntries(statuses.map((s) => [s.status, s.n])),
     actionRuns: marks.length,
-    duplicates: { events: c?.dup_ev ?? 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - new Set(marks).size },
-    missing: { events: emitted.length - stored, enforcements: c?.no_enf ?? 0, executions: c?.no_exe ?? 0, unfinished: c?.unfinished ?? 0 },
+    workflows: wf.byStatus,
+    tasks: wf.tasks,
+    duplicates: { events: c?.dup_ev ?? 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - ran.size, tasks: wf.duplicated },
+    missing: {
+      events: emitted.length - stored,
+      enforcements: c?.no_enf ?? 0,
+      executions: c?.no_exe ?? 0,
+      unfinished: c?.unfinished ?? 0,
+      runs: succeeded.filter((e) => !ran.has(e.id)).length,
+      tasks: wf.missing,
+    },
     ...(await deadSummary(attune)),
     pending,
+  };
+}
+
+/**
+ * Tasks of workflows: a task (parent, task, item, attempt) requested twice is duplicated; a
+ * workflow that succeeded with fewer succeeded tasks than it has, or that failed although none of
+ * its tasks failed (an abandoned task, whose worker was SIGKILLed mid-run, fails its workflow), is
+ * missing tasks.
+ */
+async function workflowCounts(attune: Attune, perWorkflow: number) {
+  const sql = probe(attune).sql;
+  const statuses = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from execution where action_ref = 'crashtest.flow' group by status order by status`;
+  const [t] = await sql<{ tasks: number; dup: number; short: number; failed_clean: number }[]>`
+    select
+      (select count(*)::int from execution where parent_id is not null) as tasks,
+      (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from execution where parent_id is not null
+         group by parent_id, task_name, item_index, attempt) d) as dup,
+      (select coalesce(sum(greatest(${perWorkflow} - k.n, 0)), 0)::int from execution w
+         cross join lateral (select count(distinct (c.task_name, c.item_index))::int as n from execution c
+           where c.parent_id = w.id and c.status = 'succeeded') k
+         where w.action_ref = 'crashtest.flow' and w.status = 'succeeded') as short,
+      (select count(*)::int from execution w where w.action_ref = 'crashtest.flow' and w.status = 'failed'
+         and not exists (select 1 from execution c where c.parent_id = w.id and c.status in ('failed', 'abandoned', 'timeout'))) as failed_clean`;
+  return {
+    byStatus: Object.fromEntries(statuses.map((s) => [s.status, s.n])),
+    tasks: t?.tasks ?? 0,
+    duplicated: t?.dup ?? 0,
+    missing: (t?.short ?? 0) + (t?.failed_clean ?? 0),
   };
 }
 
@@ -64,10 +112,10 @@ async function deadSummary(attune: Attune): Promise<{ dead: number; deadReasons:
 }
 
 export function totalMissing(r: ChaosReport): number {
-  return r.missing.events + r.missing.enforcements + r.missing.executions + r.missing.unfinished;
+  return r.missing.events + r.missing.enforcements + r.missing.executions + r.missing.unfinished + r.missing.runs + r.missing.tasks;
 }
 export function totalDuplicates(r: ChaosReport): number {
-  return r.duplicates.events + r.duplicates.enforcements + r.duplicates.executions + r.duplicates.runs;
+  return r.duplicates.events + r.duplicates.enforcements + r.duplicates.executions + r.duplicates.runs + r.duplicates.tasks;
 }
 
 export function formatReport(r: ChaosReport, faults: Record<string, string | number>): string {
@@ -77,14 +125,17 @@ export function formatReport(r: ChaosReport, faults: Record<string, string | num
     ['enforcements', r.enforcements],
     ['executions', r.executions],
     ...Object.entries(r.byStatus).map(([s, n]): [string, number] => [`  ${s}`, n]),
+    ['workflows', Object.values(r.workflows).reduce((a, b) => a + b, 0)],
+    ...Object.entries(r.workflows).map(([s, n]): [string, number] => [`  ${s}`, n]),
+    ['workflow tasks', r.tasks],
     ['action runs', r.actionRuns],
     [
       'duplicates',
-      `${totalDuplicates(r)} (events ${r.duplicates.events}, enforcements ${r.duplicates.enforcements}, executions ${r.duplicates.executions}, runs ${r.duplicates.runs})`,
+      `${totalDuplicates(r)} (events ${r.duplicates.events}, enforcements ${r.duplicates.enforcements}, executions ${r.duplicates.executions}, runs ${r.duplicates.runs}, tasks ${r.duplicates.tasks})`,
     ],
     [
       'missing',
-      `${totalMissing(r)} (events ${r.missing.events}, enforcements ${r.missing.enforcements}, executions ${r.missing.executions}, unfinished ${r.missing.unfinished})`,
+      `${totalMissing(r)} (events ${r.missing.events}, enforcements ${r.missing.enforcements}, executions ${r.missing.executions}, unfinished ${r.missing.unfinished}, runs ${r.missing.runs}, tasks ${r.missing.tasks})`,
     ],
     ['dead letters', r.dead],
     ...Object.entries(r.deadReasons).map(([k, n]): [string, number] => [`  ${k}`, n]),

@@ -74,7 +74,20 @@ function scopeOf(c: WorkflowContext, more: Record<string, unknown> = {}): Record
   return { input: c.input, ctx: c.ctx, workflow: c.workflow, ...more };
 }
 
-export function initialContext(def: WorkflowDef, input: Record<string, unknown>, workflow: { id: number; trace: string }): WorkflowContext {
+/** Where a rerun starts (`rerun-seed.ts`): a task, with the original's context as it ended. */
+export interface StartSeed {
+  from_task: string;
+  ctx: Record<string, unknown>;
+  arrivals: Record<string, number>;
+  tasks: Record<string, { status: string; runs: number }>;
+}
+
+export function initialContext(
+  def: WorkflowDef,
+  input: Record<string, unknown>,
+  workflow: { id: number; trace: string },
+  seed: StartSeed | null = null,
+): WorkflowContext {
   const c: WorkflowContext = {
     workflow,
     input,
@@ -89,6 +102,10 @@ export function initialContext(def: WorkflowDef, input: Record<string, unknown>,
     outbox: [],
     output: null,
   };
+  if (seed) {
+    Object.assign(c, { ctx: seed.ctx, arrivals: seed.arrivals, tasks: seed.tasks, ready: [seed.from_task] });
+    return c;
+  }
   guarded(c, () => {
     for (const [key, value] of Object.entries(def.vars)) c.ctx[key] = renderTemplates(value, scopeOf(c), `vars.${key}`);
   });

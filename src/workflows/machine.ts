@@ -7,7 +7,7 @@
  */
 import { assign, setup } from 'xstate';
 import type { WorkflowDef } from './definition.ts';
-import { applyChild, initialContext, isIdle, pump, renderOutput, type ChildFinished, type WorkflowContext } from './engine.ts';
+import { applyChild, initialContext, isIdle, pump, renderOutput, type ChildFinished, type StartSeed, type WorkflowContext } from './engine.ts';
 
 export type WorkflowEvent = ({ type: 'CHILD_FINISHED' } & ChildFinished) | { type: 'PAUSE' } | { type: 'RESUME' } | { type: 'CANCEL' };
 
@@ -23,7 +23,7 @@ export function compileWorkflow(ref: string, def: WorkflowDef) {
     types: {
       context: {} as WorkflowContext,
       events: {} as WorkflowEvent,
-      input: {} as { input: Record<string, unknown>; workflow: { id: number; trace: string } },
+      input: {} as { input: Record<string, unknown>; workflow: { id: number; trace: string }; seed?: StartSeed | null },
     },
     actions: {
       // Every event starts with an empty outbox; the actions of its step append to it.
@@ -47,7 +47,7 @@ export function compileWorkflow(ref: string, def: WorkflowDef) {
     },
   }).createMachine({
     id: ref,
-    context: ({ input }) => initialContext(def, input.input, input.workflow),
+    context: ({ input }) => initialContext(def, input.input, input.workflow, input.seed ?? null),
     initial: 'running',
     states: {
       running: {

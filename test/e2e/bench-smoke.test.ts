@@ -33,6 +33,9 @@ const figures = [
   'settle.timeout',
   'settle.exit',
   'settle.cancel',
+  'workflow.taskRate',
+  'workflow.plainRate',
+  'workflow.overheadMs',
 ];
 
 describe('npm run bench -- --quick', () => {

@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('npm run chaos (small)', () => {
-  it('200 events through kills and service restarts: nothing missing, nothing doubled', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--events', '200', '--seconds', '15', '--kill-every', '2'], {
+  it('200 events and 10 workflows through kills and service restarts: nothing missing, nothing doubled', async () => {
+    const args = ['--events', '200', '--workflows', '10', '--seconds', '15', '--kill-every', '2'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -19,9 +20,11 @@ describe('npm run chaos (small)', () => {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code, out).toBe(0);
-    expect(out).toMatch(/events stored\s+200\n/);
-    expect(out).toMatch(/duplicates\s+0 \(events 0, enforcements 0, executions 0, runs 0\)\n/);
-    expect(out).toMatch(/missing\s+0 \(events 0, enforcements 0, executions 0, unfinished 0\)\n/);
+    expect(out).toMatch(/events stored\s+210\n/);
+    expect(out).toMatch(/workflows\s+10\n/);
+    expect(out).toMatch(/workflow tasks\s+[1-9]/);
+    expect(out).toMatch(/duplicates\s+0 \(events 0, enforcements 0, executions 0, runs 0, tasks 0\)\n/);
+    expect(out).toMatch(/missing\s+0 \(events 0, enforcements 0, executions 0, unfinished 0, runs 0, tasks 0\)\n/);
     expect(out).toMatch(/pending \+ lag\s+0\n/);
     expect(out).toMatch(/Redis restarts\s+1\n/);
     expect(out).toMatch(/Postgres restarts\s+1\n/);

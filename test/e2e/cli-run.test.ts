@@ -1,35 +1,17 @@
 // The `attune` command as a user types it (through /bin/sh, with shell quoting): run, --wait,
 // --json, --timeout, typed values, bad parameters, cancel, rerun, workers.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, databaseUrl, disposeAttune, eventually, redisUrl, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, runCli, eventually, testAttune } from '../helpers.ts';
 
-const bin = fileURLToPath(new URL('../../bin/attune.js', import.meta.url));
 const rtPackDir = fileURLToPath(new URL('../fixtures/rt-pack', import.meta.url));
 let attune: Attune;
 
-/** Runs `attune <args>` through /bin/sh, so `args` is quoted exactly as on a command line. */
-function cli(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    REDIS_URL: redisUrl,
-    DATABASE_URL: databaseUrl,
-    ATTUNE_NAMESPACE: attune.config.namespace,
-    ATTUNE_DB_SCHEMA: attune.config.schema,
-    ATTUNE_LOG_LEVEL: 'error',
-  };
-  return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${args}`], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string) => runCli(attune, args);
 
 beforeAll(async () => {
   attune = await testAttune('clirun');

@@ -1,30 +1,14 @@
 // Workflows from the command line: `attune run <workflow> --wait` with its defaults, the tree of
 // `attune execution get --tree` (and --json), `attune execution list --parent`, `attune workflow show`.
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { corePackDir, databaseUrl, disposeAttune, redisUrl, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, runCli, testAttune } from '../helpers.ts';
 
-const bin = fileURLToPath(new URL('../../bin/attune.js', import.meta.url));
 const examplesDir = fileURLToPath(new URL('../../packs/examples', import.meta.url));
 let attune: Attune;
 
-function cli(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    REDIS_URL: redisUrl,
-    DATABASE_URL: databaseUrl,
-    ATTUNE_NAMESPACE: attune.config.namespace,
-    ATTUNE_DB_SCHEMA: attune.config.schema,
-    ATTUNE_LOG_LEVEL: 'error',
-  };
-  return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${args}`], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string) => runCli(attune, args);
 
 beforeAll(async () => {
   attune = await testAttune('cliwf');

@@ -3,10 +3,10 @@
  * commit, after the commit before publishing, and after publishing before the ack. A fresh process
  * of the same actor claims the dead one's pending entries; the work completes exactly once.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ActorName, Attune } from '../../src/index.ts';
-import { disposeAttune, probe, testAttune } from '../helpers.ts';
-import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
+import { describe, expect, it } from 'vitest';
+import type { ActorName } from '../../src/index.ts';
+import { crashTestScope, probe, testAttune } from '../helpers.ts';
+import { spawnActors } from '../fixtures/actor-process.ts';
 import { crashPackDir, fastOptions, fastTuning, tempFile } from '../fixtures/crash-harness.ts';
 import { settled } from '../fixtures/settle.ts';
 
@@ -25,19 +25,13 @@ const windows: { actor: ActorName; point: string; abandons?: boolean }[] = [
   { actor: 'worker', point: 'worker.before-ack' },
 ];
 
-let attune: Attune | null = null;
-const procs: ActorProcess[] = [];
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => kill(p)));
-  if (attune) await disposeAttune(attune);
-  attune = null;
-});
+const { procs, use } = crashTestScope();
 
 describe('crash windows: killed at each point, the work completes exactly once', () => {
   for (const w of windows) {
     it(`${w.point}`, async () => {
       const a = await testAttune(`crash-${w.point}`, fastTuning);
-      attune = a;
+      use(a);
       await a.packs.load(crashPackDir);
       const options = fastOptions(a);
       await a.start({ actors: all.filter((x) => x !== w.actor) }); // the others, in this process

@@ -4,29 +4,22 @@
  * the dead one's pending entries. Every workflow completes and each task's action ran exactly once
  * (the action counts its runs in a file).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Attune } from '../../src/index.ts';
-import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
-import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
+import { describe, expect, it } from 'vitest';
+import { crashTestScope, eventually, probe, testAttune } from '../helpers.ts';
+import { spawnActors } from '../fixtures/actor-process.ts';
 import { crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
 
 const WORKFLOWS = 3;
 /** Task runs per workflow: first, three items, side, last. */
 const TASKS = 6;
 
-let attune: Attune | null = null;
-const procs: ActorProcess[] = [];
-afterEach(async () => {
-  await Promise.all(procs.splice(0).map((p) => kill(p)));
-  if (attune) await disposeAttune(attune);
-  attune = null;
-});
+const { procs, use } = crashTestScope();
 
 describe('workflow actor crash windows: every workflow completes, every task runs once', () => {
   for (const point of ['workflow.before-commit', 'workflow.after-commit', 'workflow.before-ack']) {
     it(point, async () => {
       const a = await testAttune(`crash-${point}`, fastTuning);
-      attune = a;
+      use(a);
       await a.packs.load(crashPackDir);
       await a.start({ actors: ['scheduler', 'worker', 'manager'], concurrency: 4 });
       const crashing = await spawnActors({ actors: 'workflow', options: fastOptions(a), env: { ATTUNE_CRASH_AT: point } });
@@ -45,7 +38,7 @@ describe('workflow actor crash windows: every workflow completes, every task run
         'every workflow finished',
         async () =>
           (await sql<{ n: number }[]>`select count(*)::int as n from execution where id = any(${ids}) and finished_at is not null`)[0]?.n === WORKFLOWS,
-        60_000,
+        180_000,
       );
       // settle: past the claim idle and sweep windows, nothing more may happen
       await new Promise((r) => setTimeout(r, fastTuning.consumer.claimIdleMs + fastTuning.reconciler.staleMs));

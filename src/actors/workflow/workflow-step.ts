@@ -14,6 +14,7 @@ import { lockRun, markApplied, saveRun } from '../../db/workflow-store.ts';
 import { isTerminal, terminalStatuses, type ExecutionStatus } from '../../domain/execution-lifecycle.ts';
 import type { ChildRequest } from '../../workflows/engine.ts';
 import { machineFor } from '../../workflows/machine-cache.ts';
+import { loadSeed } from '../../workflows/rerun-seed.ts';
 import type { WorkflowEvent } from '../../workflows/machine.ts';
 import { childRows } from './child-requests.ts';
 
@@ -64,7 +65,7 @@ export async function workflowStep(ctx: AttuneContext, sql: Sql, input: StepInpu
     if (!run && (!input.start || wf.status !== 'scheduled')) return null; // not started (yet), or ended before it started
     const actor = run
       ? createActor(machine, { snapshot: run.snapshot as Snapshot, input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace } } })
-      : createActor(machine, { input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace } } });
+      : createActor(machine, { input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace }, seed: await loadSeed(tx, wf.id) } });
     actor.start();
     const requests: ChildRequest[] = run ? [] : [...actor.getSnapshot().context.outbox];
     const send = (event: WorkflowEvent): void => {

@@ -67,11 +67,12 @@ export function registerExecutionCommands(program: Command): void {
   execution
     .command('rerun <id>')
     .description('run the same action with the same parameters again, linked to the original')
+    .option('--from-task <name>', 'a workflow: start at this task, with the context the original ended with')
     .option('--wait', 'wait for the end, print the execution, exit 1 unless it succeeded')
     .option('--json', 'print JSON')
-    .action(async (idText: string, o: { wait?: boolean; json?: boolean }) => {
+    .action(async (idText: string, o: { wait?: boolean; json?: boolean; fromTask?: string }) => {
       const id = positiveInt(idText);
-      await withAttune(async (attune) => printExecution(await attune.executions.rerun(id, { wait: o.wait }), o));
+      await withAttune(async (attune) => printExecution(await attune.executions.rerun(id, { wait: o.wait, fromTask: o.fromTask }), o));
     });
   execution
     .command('tail <id>')
