@@ -14,6 +14,7 @@ import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
 import { loadPackDir } from './packs/load.ts';
+import { runtimeProblem } from './domain/runtime-names.ts';
 import { savePack } from './packs/save.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { killRunningGroups } from './runtimes/running-groups.ts';
@@ -149,6 +150,8 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
     async start(o = {}) {
       const wanted = o.actors ?? defaultActors;
+      const badRuntime = (o.runtimes ?? []).map(runtimeProblem).find((p) => p !== null);
+      if (badRuntime) throw new ValidationError(`runtimes: ${badRuntime}`);
       if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
         const pending = await pendingMigrations(sql, config.schema);
         if (pending.length > 0)

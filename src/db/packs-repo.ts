@@ -118,3 +118,10 @@ export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<num
     returning id`;
   return saved?.id ?? 0;
 }
+
+/** The stored `payload_schema` of each of these triggers that exists, by ref. */
+export async function triggerPayloadSchemas(sql: Sql | TransactionSql, refs: string[]): Promise<Map<string, unknown>> {
+  if (refs.length === 0) return new Map();
+  const rows = await sql<{ ref: string; payload_schema: unknown }[]>`select ref, payload_schema from trigger where ref = any(${refs})`;
+  return new Map(rows.map((r) => [r.ref, r.payload_schema]));
+}

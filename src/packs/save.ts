@@ -2,12 +2,15 @@
  * Stores a loaded pack: every rule checked first (`rules/rule-check.ts`), the file conventions
  * (StackStorm's `runner_type`, a timeout in seconds) turned into rows, then one transaction.
  */
-import { storePack, type PackLoadResult } from '../db/packs-repo.ts';
+import { storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import { checkedRule } from '../rules/rule-check.ts';
 import type { PackDefinition } from './schema.ts';
 
 export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadResult> {
+  // the payload schemas the rules' templates are checked against: this pack's triggers, then stored ones
+  const schemas = await triggerPayloadSchemas(sql, [...new Set(def.rules.map((r) => r.trigger.type))]);
+  for (const t of def.triggers) schemas.set(`${def.ref}.${t.name}`, t.payload_schema);
   return storePack(sql, {
     ref: def.ref,
     version: def.version,
@@ -23,6 +26,6 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
       parameters: a.parameters,
       timeoutMs: a.timeout ? Math.round(a.timeout * 1000) : null,
     })),
-    rules: def.rules.map((r) => checkedRule(def.ref, r)),
+    rules: def.rules.map((r) => checkedRule(def.ref, r, schemas.get(r.trigger.type))),
   });
 }

@@ -1,55 +1,64 @@
-/** Pack file formats (StackStorm's layout): pack.yaml, actions/*.yaml, triggers/*.yaml, rules/*.yaml. */
+/**
+ * Pack file formats (StackStorm's layout): pack.yaml, actions/*.yaml, triggers/*.yaml, rules/*.yaml.
+ * Strict: an unknown key (a typo such as `runtme:`) is refused, naming it, with a "did you mean".
+ */
 import { z } from 'zod';
 import { parametersSpecSchema } from '../actions/parameters.ts';
+import { strictObject } from '../domain/policy-schema.ts';
+import { runtimeProblem } from '../domain/runtime-names.ts';
 
 const name = z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/i, 'names hold letters, digits, "_" and "-"');
 const ref = z.string().regex(/^[a-z0-9_][a-z0-9_-]*\.[a-z0-9_][a-z0-9_.-]*$/i, 'a ref is "<pack>.<name>"');
 
-export const packFileSchema = z.object({
+export const packFileSchema = strictObject({
   ref: name.optional(),
   name: name,
   version: z.string().default('0.0.0'),
   description: z.string().default(''),
 });
 
-export const actionFileSchema = z
-  .object({
-    name,
-    description: z.string().default(''),
-    /** StackStorm calls it `runner_type`; `runtime` is accepted too. */
-    runner_type: z.string().optional(),
-    runtime: z.string().optional(),
-    entry_point: z.string().optional(),
-    /** Inline shell command (shell runtime); parameters reach it as ATTUNE_PARAM_* and stdin. */
-    command: z.string().optional(),
-    enabled: z.boolean().default(true),
-    parameters: parametersSpecSchema.default({}),
-    /** Seconds. */
-    timeout: z.number().positive().optional(),
-  })
+export const actionFileSchema = strictObject({
+  name,
+  description: z.string().default(''),
+  /** StackStorm calls it `runner_type`; `runtime` is accepted too. */
+  runner_type: z.string().optional(),
+  runtime: z.string().optional(),
+  entry_point: z.string().optional(),
+  /** Inline shell command (shell runtime); parameters reach it as ATTUNE_PARAM_* and stdin. */
+  command: z.string().optional(),
+  enabled: z.boolean().default(true),
+  parameters: parametersSpecSchema.default({}),
+  /** Seconds. */
+  timeout: z.number().positive().optional(),
+})
   .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python or node)' })
+  .superRefine((a, ctx) => {
+    const runtime = a.runtime ?? a.runner_type;
+    const problem = runtime === undefined ? null : runtimeProblem(runtime);
+    if (problem) ctx.addIssue({ code: 'custom', path: [a.runtime === undefined ? 'runner_type' : 'runtime'], message: problem });
+  })
   .refine((a) => a.command ?? a.entry_point ?? (a.runtime ?? a.runner_type) === 'node', {
     message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead)',
   });
 
-export const triggerFileSchema = z.object({
+export const triggerFileSchema = strictObject({
   name,
   description: z.string().default(''),
   parameters_schema: z.record(z.string(), z.unknown()).default({}),
   payload_schema: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const ruleFileSchema = z.object({
+export const ruleFileSchema = strictObject({
   name,
   pack: name.optional(),
   description: z.string().default(''),
   enabled: z.boolean().default(true),
-  trigger: z.object({
+  trigger: strictObject({
     type: ref,
     parameters: z.record(z.string(), z.unknown()).default({}),
   }),
   criteria: z.record(z.string(), z.unknown()).default({}),
-  action: z.object({
+  action: strictObject({
     ref,
     parameters: z.record(z.string(), z.unknown()).default({}),
   }),
