@@ -20,7 +20,7 @@ import type { InProcessHandler } from './runtimes/types.ts';
 import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
-import { emitEvent, type EmitOptions } from './triggers/emit.ts';
+import { emitEvent, type EmitOptions, type EmitResult } from './triggers/emit.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
 import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
@@ -64,7 +64,7 @@ export interface Attune {
   };
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
-  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
+  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<EmitResult>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;

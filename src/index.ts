@@ -1,6 +1,7 @@
 /** Public API of Attune for Node: `createAttune`, the types of what it takes and returns, and its errors. */
 export { createAttune } from './attune.ts';
 export type { Attune, ActorName, StartOptions, EmitOptions } from './attune.ts';
+export type { EmitResult } from './triggers/emit.ts';
 export type { ActorHandle } from './context.ts';
 export type { AttuneOptionsInput as AttuneOptions, ResolvedConfig as AttuneConfig } from './config.ts';
 export type { ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
