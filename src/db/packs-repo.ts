@@ -88,13 +88,37 @@ export async function storePack(sql: Sql, def: PackToStore): Promise<PackLoadRes
           entry_point = excluded.entry_point, pack_path = excluded.pack_path, parameters = excluded.parameters,
           timeout_ms = excluded.timeout_ms, updated_at = now()`;
     }
-    for (const r of def.rules) await storeRule(tx, r);
+    for (const r of def.rules) await storeRule(tx, r, { keepEnabled: true });
+    await removeMissing(tx, def);
   });
   return { pack: def.ref, triggers: def.triggers.length, actions: def.actions.length, rules: def.rules.length };
 }
 
-/** Upserts one (already checked) rule; an unknown trigger or action is an error naming the rule. */
-export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<number> {
+/**
+ * A reload makes the stored pack equal the folder: its rules, actions and triggers whose files are
+ * gone are deleted (a deleted timer rule stops firing at the `rule.changed` that follows). An action
+ * or trigger still used by a rule of another pack is not deleted: the load fails, naming both.
+ */
+async function removeMissing(tx: TransactionSql, def: PackToStore): Promise<void> {
+  const refs = (names: { name: string }[]) => names.map((n) => `${def.ref}.${n.name}`);
+  await tx`delete from rule where pack = ${def.ref} and ref <> all(${def.rules.map((r) => r.ref)}::text[])`;
+  for (const [table, column, kept] of [
+    ['action', 'action_ref', refs(def.actions)],
+    ['trigger', 'trigger_ref', refs(def.triggers)],
+  ] as const) {
+    const [used] = await tx<{ ref: string; rule: string }[]>`
+      select t.ref, r.ref as rule from ${tx(table)} t join rule r on r.${tx(column)} = t.ref
+      where t.pack = ${def.ref} and t.ref <> all(${kept}::text[]) limit 1`;
+    if (used) throw new ValidationError(`pack "${def.ref}": ${table} "${used.ref}" is no longer in the folder but rule "${used.rule}" uses it`);
+    await tx`delete from ${tx(table)} where pack = ${def.ref} and ref <> all(${kept}::text[])`;
+  }
+}
+
+/**
+ * Upserts one (already checked) rule; an unknown trigger or action is an error naming the rule.
+ * `keepEnabled` (a pack reload): an existing rule keeps its stored `enabled`, so `rule disable` survives.
+ */
+export async function storeRule(tx: TransactionSql, r: RuleToStore, o: { keepEnabled?: boolean } = {}): Promise<number> {
   const [trigger] = await tx`select ref from trigger where ref = ${r.triggerRef}`;
   if (!trigger) throw new ValidationError(`rule "${r.ref}": unknown trigger "${r.triggerRef}" (load its pack first)`);
   const [action] = await tx`select ref from action where ref = ${r.actionRef}`;
@@ -112,7 +136,8 @@ export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<num
     insert into rule (ref, pack, description, enabled, trigger_ref, trigger_instance_id, criteria, action_ref, action_params)
     values (${r.ref}, ${r.pack}, ${r.description}, ${r.enabled}, ${r.triggerRef}, ${instanceId}, ${tx.json(r.criteria as never)},
             ${r.actionRef}, ${tx.json(r.actionParams as never)})
-    on conflict (ref) do update set description = excluded.description, enabled = excluded.enabled, trigger_ref = excluded.trigger_ref,
+    on conflict (ref) do update set description = excluded.description,
+      enabled = case when ${o.keepEnabled ?? false} then rule.enabled else excluded.enabled end, trigger_ref = excluded.trigger_ref,
       trigger_instance_id = excluded.trigger_instance_id, criteria = excluded.criteria, action_ref = excluded.action_ref,
       action_params = excluded.action_params, updated_at = now()
     returning id`;
