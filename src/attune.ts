@@ -4,54 +4,83 @@ import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './c
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
 import { migrate, pendingMigrations, type MigrationResult } from './db/migrate.ts';
+import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
-import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
-import { NotMigratedError, toError, ValidationError } from './errors.ts';
+import {
+  countExecutions,
+  executionChain,
+  getExecution,
+  listExecutions,
+  waitForExecution,
+  type ChainLink,
+  type ExecutionRow,
+  type ListOptions,
+  type WaitOptions,
+} from './db/executions-repo.ts';
+import { executionTree, type ExecutionTree } from './db/workflow-reads.ts';
+import { NotMigratedError, ValidationError } from './errors.ts';
+import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
+import { corePackDir } from './packs/core-pack.ts';
 import { loadPackDir } from './packs/load.ts';
 import { runtimeProblem } from './domain/runtime-names.ts';
 import { savePack } from './packs/save.ts';
+import { saveDefinitions, type ActionParams, type Definition, type RefArgs, type TriggerPayloads } from './packs/code-definitions.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions, type EmitResult } from './triggers/emit.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
-import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
+import { startTrimmer } from './streams/trimmer.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
+import { startWorkflowActor } from './actors/workflow/workflow-actor.ts';
 import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
+import { operations, type ApiKeys, type Operations } from './facade/operations.ts';
+import type { OutputLine, WatchOptions, ExecutionChange } from './facade/live.ts';
 
 export type { EmitOptions };
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'webhook'] as const;
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'] as const;
 export type ActorName = (typeof actorNames)[number];
-/** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
-export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'];
+/** What `start()` runs by default: every actor. The HTTP server (webhooks, API) is `startHttpServer()` in src/http/. */
+export const defaultActors: readonly ActorName[] = actorNames;
 
 export interface StartOptions {
   actors?: readonly ActorName[];
   runtimes?: string[];
   concurrency?: number;
-  /** Actors that, failing to start (e.g. the webhook port is taken), are logged and skipped. */
-  bestEffort?: readonly ActorName[];
 }
 
-export interface Attune {
+export type AttuneCreateOptions<D extends readonly Definition[] = readonly Definition[]> = AttuneOptionsInput & {
+  /** Code-first actions and triggers (`defineAction`, `defineTrigger`): handlers registered here, rows stored by `start()`. */
+  definitions?: D;
+};
+
+type NoRefs = Record<never, never>;
+
+/** `Triggers` and `Actions` map the refs of code-first definitions to their payload and parameter types. */
+export interface Attune<Triggers extends object = NoRefs, Actions extends object = NoRefs> {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   migrate(): Promise<MigrationResult>;
-  packs: { load(dir: string): Promise<PackLoadResult> };
+  packs: {
+    load(dir: string): Promise<PackLoadResult>;
+    /** Loads the core pack shipped with the package (timers, webhook, `core.echo`, `core.http` …), wherever the caller runs. */
+    loadCore(): Promise<PackLoadResult>;
+    list: Operations['catalog']['packs'];
+  };
   actions: {
     /**
      * Registers an in-process handler for a `node` action: this process's workers run it instead of a
@@ -61,24 +90,52 @@ export interface Attune {
     handle(ref: string, handler: InProcessHandler): void;
     /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
     describe(ref: string): Promise<ActionInfo>;
+    list: Operations['catalog']['actions'];
   };
+  /** API keys of the HTTP API (`attune apikey`). */
+  apiKeys: ApiKeys;
+  /** Webhook deliveries (the HTTP server's `POST /webhooks/<name>`). */
+  webhooks: Operations['webhooks'];
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
-  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<EmitResult>;
+  emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<EmitResult>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
     wait(id: number, options?: WaitOptions): Promise<ExecutionRow>;
+    /** Every attempt of its retry chain (linked by `retry_of`), first to last. */
+    chain(id: number): Promise<ChainLink[]>;
     /** Queued: never starts. Running: SIGTERM, then SIGKILL after `worker.killGraceMs`. Ends `canceled`. */
     cancel(id: number): Promise<ExecutionRow>;
     /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** The execution with its workflow tasks (recursively), their status and the published context. */
+    tree(id: number): Promise<ExecutionTree | null>;
+    /** How many executions there are per action and status. */
+    counts(): Promise<{ action: string; status: string; n: number }[]>;
+    /** The executions this one started (a workflow's tasks), newest first. */
+    children(id: number): Promise<ExecutionRow[]>;
+    /** Its stdout/stderr lines as they are produced, until it ends. */
+    watch(id: number, options?: WatchOptions): AsyncGenerator<OutputLine>;
+    /** Every status change of every execution, as it commits; resolves to an unsubscribe function. */
+    changes(listener: (change: ExecutionChange) => void): Promise<() => Promise<void>>;
+  };
+  workflows: {
+    /** Children in flight finish; no new task starts until `resume`. */
+    pause(id: number): Promise<void>;
+    resume(id: number): Promise<void>;
+    /** The compiled machine's states and transitions, and the task graph, as text. */
+    show(ref: string): Promise<string>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
-  run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
+  run<K extends string>(actionRef: K, ...args: RefArgs<Actions, K, RunOptions>): Promise<ExecutionRow>;
+  /** Stores the code-first definitions (`start()` does it too, in a process with a database). */
+  saveDefinitions(): Promise<PackLoadResult[]>;
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
+  /** Deletes (or with `dryRun` counts) finished executions older than `retention.maxAgeMs`, their enforcements and events. */
+  gc(options?: { dryRun?: boolean; olderThanMs?: number }): Promise<GcResult>;
   /** The dead stream: messages that could not be handled (`attune dlq`). */
   dlq: DeadLetters;
   /** Starts actors in this process (default: all). */
@@ -89,8 +146,11 @@ export interface Attune {
   killRunningActions(): string[];
 }
 
-export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
-  const config = resolveConfig(options);
+export async function createAttune<const D extends readonly Definition[] = []>(
+  options: AttuneCreateOptions<D> = {},
+): Promise<Attune<TriggerPayloads<D>, ActionParams<D>>> {
+  const { definitions = [], ...rest } = options;
+  const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
   const services = await resolveServices(config, log);
   const redis = createRedis(services.redisUrl, 'attune:commands');
@@ -108,22 +168,27 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     ]),
   });
   const service = executionsService(ctx, sql);
+  const workflows = workflowControl(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
+  let stopTrimmer: (() => Promise<void>) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
+  const triggers = new Map(definitions.flatMap((d) => (d.kind === 'trigger' ? [[d.ref, d] as const] : [])));
+  const actions = new Map(definitions.flatMap((d) => (d.kind === 'action' ? [[d.ref, d] as const] : [])));
+  for (const a of actions.values()) ctx.handlers.set(a.ref, a.handler);
+  async function loadPack(dir: string): Promise<PackLoadResult> {
+    const result = await savePack(sql, await loadPackDir(dir));
+    await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
+    return result;
+  }
+  const ops = operations(ctx, sql);
 
   return {
     config,
     log,
     migrate: () => migrate(sql, config.schema),
-    packs: {
-      async load(dir) {
-        const result = await savePack(sql, await loadPackDir(dir));
-        await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
-        return result;
-      },
-    },
+    packs: { load: loadPack, loadCore: () => loadPack(corePackDir), list: ops.catalog.packs },
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
@@ -131,9 +196,16 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
           log.warn({ action: ref }, 'handler registered after the worker started: only workers started later advertise and run it');
       },
       describe: (ref) => service.describeAction(ref),
+      list: ops.catalog.actions,
     },
+    apiKeys: ops.apiKeys,
+    webhooks: ops.webhooks,
     rules: createRulesApi(ctx, sql),
-    emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
+    // `unknown`: the signature above types the payload per ref; emitEvent checks it is an object.
+    emit: async (ref: string, payload: unknown = {}, o: EmitOptions = {}) => {
+      const values = payload as Record<string, unknown>;
+      return emitEvent(ctx, payloads, ref, triggers.get(ref)?.parse(values) ?? values, o);
+    },
     executions: {
       get: async (id) => {
         const row = await getExecution(sql, id);
@@ -141,16 +213,33 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       },
       list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
       wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
-      cancel: (id) => service.cancel(id),
+      chain: (id) => executionChain(sql, id),
+      cancel: async (id) => {
+        const row = await service.cancel(id);
+        if (row.status === 'canceling') await workflows.afterCancel(id);
+        return row;
+      },
+      tree: (id) => executionTree(sql, id),
       rerun: (id, o) => service.rerun(id, o),
+      children: async (id) => (await listExecutions(sql, { parent: id, limit: 10_000 })).map(withoutSecrets),
+      counts: () => countExecutions(sql),
+      watch: ops.live.watch,
+      changes: ops.live.changes,
     },
-    run: (ref, params, o) => service.run(ref, params, o),
+    workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
+    run: async (ref: string, params: unknown = {}, o?: RunOptions) => {
+      const values = params as Record<string, unknown>;
+      actions.get(ref)?.check(values);
+      return service.run(ref, values, o);
+    },
+    saveDefinitions: () => saveDefinitions(sql, definitions),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys),
-    dlq: deadLetters(redis, ctx.catalog, config.streamMaxLen),
+    gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
+    dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
       const wanted = o.actors ?? defaultActors;
-      const badRuntime = (o.runtimes ?? []).map(runtimeProblem).find((p) => p !== null);
+      const badRuntime = (o.runtimes ?? []).map((r) => runtimeProblem(r)).find((p) => p !== null);
       if (badRuntime) throw new ValidationError(`runtimes: ${badRuntime}`);
       if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
         const pending = await pendingMigrations(sql, config.schema);
@@ -159,6 +248,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
             `database schema "${config.schema}" is not migrated (${pending.length} pending: ${pending.join(', ')}): run \`attune migrate\` (or \`attune up --migrate\`)`,
           );
       }
+      if (definitions.length > 0 && config.useDatabase) await saveDefinitions(sql, definitions);
       unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
@@ -166,22 +256,20 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
         else if (actor === 'enforcer') started.push(startEnforcer(ctx, name));
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
+        else if (actor === 'workflow') started.push(startWorkflowActor(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
-        else if (actor === 'webhook') {
-          try {
-            started.push(await startWebhookServer(ctx, name));
-          } catch (err) {
-            if (!o.bestEffort?.includes('webhook')) throw err;
-            log.error({ err: toError(err).message, port: config.webhook.port }, 'webhook server not started (set ATTUNE_WEBHOOK_PORT)');
-          }
-        } else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
+        else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);
+      // Every process running actors offers to trim; the trim lock lets one do it per period.
+      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs });
       return started;
     },
     killRunningActions: () => killRunningGroups(),
     async stop() {
       await Promise.all(running.splice(0).map((a) => a.stop()));
+      await stopTrimmer?.();
+      stopTrimmer = null;
       redis.disconnect();
       await sql.end({ timeout: 5 });
       await services.release();

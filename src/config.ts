@@ -40,8 +40,19 @@ export const optionsSchema = z.object({
       maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
-  /** Approximate cap of each stream (`XADD MAXLEN ~`). */
+  /**
+   * Ceiling of each stream read by a group: at this many entries (after trimming what every group
+   * has acked) producers get a `BackPressureError`. Streams without a group keep `MAXLEN ~` this.
+   */
   streamMaxLen: z.number().int().min(1000).default(1_000_000),
+  streams: z
+    .object({
+      /** How often one process (a lock) trims every stream behind its groups' oldest unacked entry. */
+      trimEveryMs: z.number().int().min(50).default(5000),
+      /** Approximate cap of the dead stream (`XADD MAXLEN ~`): the oldest dead letters go first. */
+      deadMaxLen: z.number().int().min(100).default(100_000),
+    })
+    .prefault({}),
   worker: z
     .object({
       id: z
@@ -70,7 +81,10 @@ export const optionsSchema = z.object({
       sweepEveryMs: z.number().int().min(50).default(1000),
     })
     .prefault({}),
-  /** The webhook server (actor `webhook`): `ATTUNE_WEBHOOK_PORT`, `ATTUNE_WEBHOOK_HOST`. Port 0 picks a free one. */
+  /**
+   * The HTTP server (webhooks, API, dashboard, metrics): `ATTUNE_HTTP_PORT`/`ATTUNE_HTTP_HOST`, or the
+   * older `ATTUNE_WEBHOOK_PORT`/`ATTUNE_WEBHOOK_HOST`. Port 0 picks a free one.
+   */
   webhook: z
     .object({
       port: z.number().int().min(0).max(65535).optional(),
@@ -78,11 +92,38 @@ export const optionsSchema = z.object({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
+  /** Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager offers; one at a time). */
+  retention: z
+    .object({
+      maxAgeMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(30 * 24 * 3600 * 1000),
+      everyMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(3600 * 1000),
+      batchSize: z.number().int().min(1).max(10_000).default(500),
+    })
+    .prefault({}),
   /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */
   reconciler: z
     .object({
       staleMs: z.number().int().min(100).default(300_000),
       everyMs: z.number().int().min(50).default(30_000),
+    })
+    .prefault({}),
+  /**
+   * Policies (runs inside each manager): how often delayed executions whose time came (retries,
+   * rate-limit windows) go back to the scheduler, and how often concurrency slots are audited
+   * (a slot whose execution ended is freed, the first in line woken). See docs/policies.md.
+   */
+  policies: z
+    .object({
+      pollMs: z.number().int().min(20).default(500),
+      auditEveryMs: z.number().int().min(50).default(5000),
     })
     .prefault({}),
 });
@@ -137,8 +178,9 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
   const secretKey = o.secretKey ?? env.ATTUNE_SECRET_KEY ?? null;
   if (secretKey !== null && secretKey.length < 16) throw new ConfigError('ATTUNE_SECRET_KEY must be at least 16 characters');
   const { redis: _r, database: _d, secretKey: _k, schema, namespace, logLevel, webhook, ...tuning } = o;
-  const envPort = env.ATTUNE_WEBHOOK_PORT;
-  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`ATTUNE_WEBHOOK_PORT must be a port number, got "${envPort}"`);
+  const portVar = env.ATTUNE_HTTP_PORT !== undefined ? 'ATTUNE_HTTP_PORT' : 'ATTUNE_WEBHOOK_PORT';
+  const envPort = env[portVar];
+  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`${portVar} must be a port number, got "${envPort}"`);
   return {
     ...tuning,
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
@@ -152,7 +194,7 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     hostname: os.hostname(),
     webhook: {
       port: webhook.port ?? (envPort !== undefined ? Number(envPort) : 8080),
-      host: webhook.host ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
+      host: webhook.host ?? env.ATTUNE_HTTP_HOST ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
       bodyLimitBytes: webhook.bodyLimitBytes,
     },
     crashAt: env.ATTUNE_CRASH_AT ?? null,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { toError } from '../errors.ts';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerApiKeyCommands } from './commands/apikey.ts';
 import { registerDlqCommands } from './commands/dlq.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
@@ -9,6 +10,7 @@ import { registerRuleCommands } from './commands/rules.ts';
 import { registerRuntimeCommands } from './commands/runtime.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerWorkersCommand } from './commands/workers.ts';
+import { registerWorkflowCommands } from './commands/workflows.ts';
 
 const program = new Command('attune').description('Attune for Node: event-driven automation on Redis Streams and PostgreSQL').showHelpAfterError();
 
@@ -16,10 +18,12 @@ registerRuntimeCommands(program);
 registerAdminCommands(program);
 registerEventCommands(program);
 registerExecutionCommands(program);
+registerWorkflowCommands(program);
 registerRuleCommands(program);
 registerRunCommand(program);
 registerWorkersCommand(program);
 registerDlqCommands(program);
+registerApiKeyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

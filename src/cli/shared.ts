@@ -1,11 +1,8 @@
 /** What every `attune` command shares: argument parsers, opening Attune, waiting for a signal. */
-import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
 import { notMigrated } from '../errors.ts';
 import { executionStatuses, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
-
-export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
 
 export function list(value: string): string[] {
   return value
@@ -13,11 +10,13 @@ export function list(value: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
-export function actorList(value: string): ActorName[] {
-  const out = list(value);
-  for (const a of out)
-    if (!(actorNames as readonly string[]).includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${actorNames.join(', ')})`);
-  return out as ActorName[];
+/** An actor of `attune up`, or `http` (the HTTP server; `webhook` is its old name). */
+export type UpActor = ActorName | 'http';
+export function actorList(value: string): UpActor[] {
+  const out = list(value).map((a) => (a === 'webhook' ? 'http' : a));
+  const known = [...actorNames, 'http'];
+  for (const a of out) if (!known.includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${known.join(', ')})`);
+  return out as UpActor[];
 }
 export function positiveInt(value: string): number {
   const n = Number(value);

@@ -3,8 +3,8 @@ import { RUNTIMES } from '../config.ts';
 import { didYouMean } from './policy-schema.ts';
 
 /** Why `runtime` is not one Attune has (with a "did you mean"), or null when it is. */
-export function runtimeProblem(runtime: string): string | null {
-  if ((RUNTIMES as readonly string[]).includes(runtime.toLowerCase())) return null;
-  const hint = didYouMean(runtime, RUNTIMES);
-  return `unknown runtime "${runtime}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${RUNTIMES.join(', ')}`;
+export function runtimeProblem(runtime: string, known: readonly string[] = RUNTIMES): string | null {
+  if (known.includes(runtime.toLowerCase())) return null;
+  const hint = didYouMean(runtime, known);
+  return `unknown runtime "${runtime}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${known.join(', ')}`;
 }

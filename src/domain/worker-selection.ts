@@ -39,8 +39,12 @@ export function isLive(w: WorkerRegistration, now: number, liveMs: number): bool
  * An execution of an action in `runtime` may be scheduled when a live worker declares that runtime
  * in its capabilities (matched case-insensitively); otherwise it waits, and the reason says why.
  */
+/** The runtime no worker runs: its executions go to the workflow actor (`workflow.start`). */
+export const WORKFLOW_RUNTIME = 'workflow';
+
 export function chooseRuntime(runtime: string, workers: readonly WorkerRegistration[], now: number, liveMs: number): RuntimeChoice {
   const wanted = runtime.trim().toLowerCase();
+  if (wanted === WORKFLOW_RUNTIME) return { ok: true, runtime: wanted, workers: [] };
   const live = workers.filter((w) => isLive(w, now, liveMs));
   const able = live.filter((w) => w.runtimes.some((r) => r.trim().toLowerCase() === wanted));
   if (able.length > 0) return { ok: true, runtime: wanted, workers: able.map((w) => w.id) };

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { parametersSpecSchema } from '../actions/parameters.ts';
-import { strictObject } from '../domain/policy-schema.ts';
+import { RUNTIMES } from '../config.ts';
+import { actionPolicySchema, flowControlSchema, policyProblems, retryPolicySchema, strictObject } from '../domain/policy-schema.ts';
 import { runtimeProblem } from '../domain/runtime-names.ts';
+import type { WorkflowDef } from '../workflows/definition.ts';
 
 const name = z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/i, 'names hold letters, digits, "_" and "-"');
 const ref = z.string().regex(/^[a-z0-9_][a-z0-9_-]*\.[a-z0-9_][a-z0-9_.-]*$/i, 'a ref is "<pack>.<name>"');
@@ -17,7 +19,7 @@ export const packFileSchema = strictObject({
   description: z.string().default(''),
 });
 
-export const actionFileSchema = strictObject({
+const actionShape = {
   name,
   description: z.string().default(''),
   /** StackStorm calls it `runner_type`; `runtime` is accepted too. */
@@ -30,16 +32,30 @@ export const actionFileSchema = strictObject({
   parameters: parametersSpecSchema.default({}),
   /** Seconds. */
   timeout: z.number().positive().optional(),
-})
-  .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python or node)' })
+  /** Safe to run again after its worker died mid-run: allows `retry.on: [abandoned]`. */
+  idempotent: z.boolean().default(false),
+  retry: retryPolicySchema.optional(),
+  concurrency: actionPolicySchema.shape.concurrency,
+  rate_limit: actionPolicySchema.shape.rate_limit,
+  /** `runtime: workflow`: the definition inline (or in the file `entry_point` names); checked by `workflows/validate.ts`. */
+  workflow: z.record(z.string(), z.unknown()).optional(),
+};
+
+/** The runtimes an action may name: a worker's, or `workflow`. */
+const actionRuntimes = [...RUNTIMES, 'workflow'];
+
+export const actionFileSchema = strictObject(actionShape)
   .superRefine((a, ctx) => {
+    for (const message of policyProblems({ retry: a.retry }, a.idempotent)) ctx.addIssue({ code: 'custom', path: ['retry', 'on'], message });
     const runtime = a.runtime ?? a.runner_type;
-    const problem = runtime === undefined ? null : runtimeProblem(runtime);
+    const problem = runtime === undefined ? null : runtimeProblem(runtime, actionRuntimes);
     if (problem) ctx.addIssue({ code: 'custom', path: [a.runtime === undefined ? 'runner_type' : 'runtime'], message: problem });
   })
-  .refine((a) => a.command ?? a.entry_point ?? (a.runtime ?? a.runner_type) === 'node', {
-    message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead)',
-  });
+  .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python, node or workflow)' })
+  .refine((a) => a.command ?? a.entry_point ?? a.workflow ?? (a.runtime ?? a.runner_type) === 'node', {
+    message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead; workflows may be inline in `workflow`)',
+  })
+  .refine((a) => !a.workflow || (a.runtime ?? a.runner_type) === 'workflow', { message: '`workflow` is only for actions with `runtime: workflow`' });
 
 export const triggerFileSchema = strictObject({
   name,
@@ -61,7 +77,10 @@ export const ruleFileSchema = strictObject({
   action: strictObject({
     ref,
     parameters: z.record(z.string(), z.unknown()).default({}),
+    /** Overrides the action's policies, per policy (retry, concurrency, rate_limit). */
+    policy: actionPolicySchema.optional(),
   }),
+  flow: flowControlSchema.optional(),
 });
 
 export type PackFile = z.infer<typeof packFileSchema>;
@@ -77,4 +96,6 @@ export interface PackDefinition {
   actions: ActionFile[];
   triggers: TriggerFile[];
   rules: RuleFile[];
+  /** action name → checked definition, for its `runtime: workflow` actions. */
+  workflows: Map<string, WorkflowDef>;
 }

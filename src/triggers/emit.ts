@@ -1,14 +1,16 @@
 /**
- * Emitting an event: checks the trigger ref and the payload against the trigger's schema, then
- * publishes `event.created`. With a dedupe key the event id is derived from the key, so every
- * emit of one key names the one event that is stored; a key already stored is not published again
- * and the answer says `duplicate: true`.
+ * Emitting an event: checks the trigger ref (it must be stored), the payload's shape (storable,
+ * not too deep) and the payload against the trigger's schema, then publishes `event.created`.
+ * With a dedupe key the event id is derived from the key, so every emit of one key names the one
+ * event that is stored; a key already stored is not published again and the answer says
+ * `duplicate: true`.
  */
 import { createHash } from 'node:crypto';
 import type { AttuneContext } from '../context.ts';
 import { ValidationError } from '../errors.ts';
 import { newId } from '../streams/codec.ts';
 import type { PayloadChecker } from './payload-check.ts';
+import { checkPayloadShape } from './payload-shape.ts';
 
 export interface EmitOptions {
   dedupeKey?: string;
@@ -42,6 +44,7 @@ export async function emitEvent(
 ): Promise<EmitResult> {
   if (!/^[^.\s]+\.[^\s]+$/.test(triggerRef)) throw new ValidationError(`trigger ref must look like "<pack>.<name>", got "${triggerRef}"`);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ValidationError('event payload must be a JSON object');
+  checkPayloadShape(payload);
   await checker.check(triggerRef, payload);
   if (o.dedupeKey !== undefined && ctx.sql) {
     const [stored] = await ctx.sql<{ id: string; trace: string }[]>`select id, trace from event where dedupe_key = ${o.dedupeKey}`;

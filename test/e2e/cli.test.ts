@@ -20,8 +20,10 @@ describe('attune CLI', () => {
     expect(m.stdout).toMatch(/applied 0001_init\.sql/);
     expect((await attune('migrate')).stdout).toMatch(/schema is up to date/);
     const p = await attune('pack', 'load', corePackDir);
+    expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toMatch(/loaded pack core: \d+ triggers, \d+ actions, 1 rules/);
     const e = await attune('emit', 'core.event', '{"hello":"world"}');
+    expect(e.code, e.stderr).toBe(0);
     expect(JSON.parse(e.stdout)).toMatchObject({ eventId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
@@ -36,16 +38,19 @@ describe('attune CLI', () => {
     expect(badJson.code).toBe(1);
     expect(badJson.stderr).toMatch(/payload is not valid JSON/);
     const notObject = await attune('emit', 'core.event', '[1,2]');
+    expect(notObject.code).toBe(1);
     expect(notObject.stderr).toMatch(/payload must be a JSON object/);
     const badActor = await attune('up', '--actors', 'sensor,bogus');
     expect(badActor.code).toBe(1);
     expect(badActor.stderr).toMatch(/unknown actor "bogus"/);
     const badStatus = await attune('execution', 'list', '--status', 'done');
+    expect(badStatus.code).toBe(1);
     expect(badStatus.stderr).toMatch(/unknown status "done"/);
     const missing = await attune('execution', 'get', '999999');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/execution 999999 does not exist/);
     const badPack = await attune('pack', 'load', '/nonexistent/pack');
+    expect(badPack.code).toBe(1);
     expect(badPack.stderr).toMatch(/pack\.yaml: cannot read/);
   });
 
@@ -67,10 +72,14 @@ describe('attune CLI', () => {
         300,
       );
       const get = await attune('execution', 'get', String(list[0]!.id), '--json');
+      expect(get.code, get.stderr).toBe(0);
       expect(JSON.parse(get.stdout)).toMatchObject({ action_ref: 'core.echo', status: 'succeeded', result: { stdout: 'hello, world\n' } });
       const human = await attune('execution', 'list');
+      expect(human.code, human.stderr).toBe(0);
       expect(human.stdout).toMatch(/^ID\s+ACTION_REF\s+STATUS/);
-      const streams = JSON.parse((await attune('streams', '--json')).stdout) as { type: string; groups: { name: string }[] }[];
+      const st = await attune('streams', '--json');
+      expect(st.code, st.stderr).toBe(0);
+      const streams = JSON.parse(st.stdout) as { type: string; groups: { name: string }[] }[];
       expect(streams.find((s) => s.type === 'event.created')?.groups.map((g) => g.name)).toEqual(['enforcer']);
       expect(streams.find((s) => s.type === 'execution.scheduled.shell')?.groups.map((g) => g.name)).toEqual(['worker']);
     } finally {

@@ -1,6 +1,7 @@
 /** core.webhook over HTTP: token and HMAC auth, 202 → event → execution; 401/400/404/413 create nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
+import { startHttpServer, type HttpServer } from '../../src/http/server.ts';
 import { hmacSignature } from '../../src/triggers/webhook-params.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
@@ -10,6 +11,7 @@ const SECRET = 'sec-0123456789abcdef';
 describe('webhooks', () => {
   let attune: Attune;
   let base: string;
+  let server: HttpServer | undefined;
   const events = async () => (await probe(attune).sql<{ n: number }[]>`select count(*)::int as n from event`)[0]?.n ?? 0;
   const post = (name: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/webhooks/${name}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
@@ -31,11 +33,13 @@ describe('webhooks', () => {
       trigger: { type: 'core.webhook', parameters: { name: 'signed', secret: SECRET } },
       action: { ref: 'core.noop' },
     });
-    const started = await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager', 'webhook'] });
-    base = started.find((a) => a.name === 'webhook')?.url ?? '';
+    await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
+    server = await startHttpServer(attune, { webDir: null });
+    base = server.url;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
   afterAll(async () => {
+    await server?.stop();
     await disposeAttune(attune);
   });
 
@@ -73,6 +77,48 @@ describe('webhooks', () => {
     const { eventId } = (await ok.json()) as { eventId: string };
     await eventually('the signed event stored', async () => (await probe(attune).sql`select 1 from event where id = ${eventId}`).length === 1);
     expect(await events()).toBe(before + 1);
+  });
+
+  // Every credential form, right and wrong: each wrong one is refused with 401 and stores nothing.
+  const sameLength = (good: string) => good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
+  const refused: [string, string, string, Record<string, string>][] = [
+    ['no credentials', 'deploy', '{"service":"api"}', {}],
+    ['X-Attune-Token of the same length, one character off', 'deploy', '{"service":"api"}', { 'x-attune-token': sameLength(TOKEN) }],
+    ['X-Attune-Token, a prefix of the right one', 'deploy', '{"service":"api"}', { 'x-attune-token': TOKEN.slice(0, -1) }],
+    ['Authorization: Bearer of the same length, one character off', 'deploy', '{"service":"api"}', { authorization: `Bearer ${sameLength(TOKEN)}` }],
+    ['Authorization with the right token but no Bearer scheme', 'deploy', '{"service":"api"}', { authorization: TOKEN }],
+    ['Authorization: Basic with the right token', 'deploy', '{"service":"api"}', { authorization: `Basic ${TOKEN}` }],
+    ['the token as an HMAC signature', 'deploy', '{"service":"api"}', { 'x-hub-signature-256': hmacSignature(TOKEN, '{"service":"api"}') }],
+    ['HMAC of the right format with another key', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(sameLength(SECRET), '{"a":1}') }],
+    ['HMAC of the right body and key, one hex digit off', 'signed', '{"a":1}', { 'x-hub-signature-256': sameLength(hmacSignature(SECRET, '{"a":1}')) }],
+    ['HMAC without the sha256= prefix', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":1}').slice('sha256='.length) }],
+    ['the secret as a token', 'signed', '{"a":1}', { 'x-attune-token': SECRET }],
+    ['no signature', 'signed', '{"a":1}', {}],
+  ];
+  /** Entries on event.created: the webhook publishes before it answers 202, so this is exact at once. */
+  const published = () => probe(attune).redis.xlen(probe(attune).catalog.eventCreated.key);
+  it.each(refused)('401 for %s', async (_what, name, body, headers) => {
+    const before = await published();
+    const res = await post(name, body, headers);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toMatch(/missing or invalid credentials/);
+    expect(await published()).toBe(before);
+  });
+
+  const accepted: [string, string, string, Record<string, string>][] = [
+    ['X-Attune-Token', 'deploy', '{"service":"x"}', { 'x-attune-token': TOKEN }],
+    ['Authorization: Bearer', 'deploy', '{"service":"x"}', { authorization: `Bearer ${TOKEN}` }],
+    ['authorization: bearer (scheme in any case)', 'deploy', '{"service":"x"}', { authorization: `bearer ${TOKEN}` }],
+    ['X-Hub-Signature-256', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":1}') }],
+    ['X-Hub-Signature-256 in upper-case hex', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":1}').toUpperCase() }],
+  ];
+  it.each(accepted)('202 for %s, and exactly one event stored', async (_what, name, body, headers) => {
+    const before = await published();
+    const res = await post(name, body, headers);
+    expect(res.status).toBe(202);
+    const { eventId } = (await res.json()) as { eventId: string };
+    expect(await published()).toBe(before + 1);
+    await eventually('the event stored', async () => (await probe(attune).sql`select 1 from event where id = ${eventId}`).length === 1);
   });
 
   it('HMAC: a signature of another body is refused', async () => {
