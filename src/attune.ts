@@ -28,13 +28,14 @@ import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
 import { corePackDir } from './packs/core-pack.ts';
 import { loadPackDir } from './packs/load.ts';
+import { runtimeProblem } from './domain/runtime-names.ts';
 import { savePack } from './packs/save.ts';
 import { saveDefinitions, type ActionParams, type Definition, type RefArgs, type TriggerPayloads } from './packs/code-definitions.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
 import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
-import { emitEvent, type EmitOptions } from './triggers/emit.ts';
+import { emitEvent, type EmitOptions, type EmitResult } from './triggers/emit.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
@@ -97,7 +98,7 @@ export interface Attune<Triggers extends object = NoRefs, Actions extends object
   webhooks: Operations['webhooks'];
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
-  emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<{ eventId: string; trace: string }>;
+  emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<EmitResult>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
@@ -238,6 +239,8 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
       const wanted = o.actors ?? defaultActors;
+      const badRuntime = (o.runtimes ?? []).map((r) => runtimeProblem(r)).find((p) => p !== null);
+      if (badRuntime) throw new ValidationError(`runtimes: ${badRuntime}`);
       if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
         const pending = await pendingMigrations(sql, config.schema);
         if (pending.length > 0)

@@ -8,6 +8,10 @@ import type { Logger } from 'pino';
 
 const identifier = /^[a-z_][a-z0-9_]*$/;
 
+/** The runtimes a worker can offer and an action can name (`runtime:` in its YAML). */
+export const RUNTIMES = ['shell', 'python', 'node'] as const;
+export type Runtime = (typeof RUNTIMES)[number];
+
 export const optionsSchema = z.object({
   /** Redis URL (`REDIS_URL`, default `redis://127.0.0.1:6379`). */
   redis: z.string().min(1).optional(),
@@ -55,7 +59,10 @@ export const optionsSchema = z.object({
         .string()
         .regex(/^[A-Za-z0-9_.-]+$/)
         .optional(),
-      runtimes: z.array(z.string().min(1)).min(1).default(['shell', 'python', 'node']),
+      runtimes: z
+        .array(z.enum(RUNTIMES))
+        .min(1)
+        .default([...RUNTIMES]),
       concurrency: z.number().int().min(1).max(1000).default(16),
       heartbeatMs: z.number().int().min(100).default(2000),
       defaultTimeoutMs: z.number().int().min(100).default(600_000),

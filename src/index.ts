@@ -11,6 +11,7 @@ export type { TriggerDefinition, TriggerInput, PayloadIn } from './triggers/defi
 export type { Definition, TriggerPayloads, ActionParams } from './packs/code-definitions.ts';
 export type { ParamsFromSpec, PayloadFromSchema } from './actions/code-schema.ts';
 export type { PayloadSchema } from './triggers/payload-schema.ts';
+export type { EmitResult } from './triggers/emit.ts';
 export type { ActorHandle } from './context.ts';
 export type { AttuneOptionsInput as AttuneOptions, ResolvedConfig as AttuneConfig } from './config.ts';
 export type { ChainLink, ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';

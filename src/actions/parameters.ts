@@ -1,9 +1,10 @@
 /** Action parameter metadata (StackStorm-style) and validation of values against it. */
 import { z } from 'zod';
+import { strictObject } from '../domain/policy-schema.ts';
 
 export const parameterTypes = ['string', 'integer', 'number', 'boolean', 'object', 'array'] as const;
 
-export const parameterSpecSchema = z.strictObject({
+export const parameterSpecSchema = strictObject({
   type: z.enum(parameterTypes).default('string'),
   description: z.string().optional(),
   required: z.boolean().default(false),

@@ -85,9 +85,26 @@ export async function storePack(sql: Sql, def: PackToStore): Promise<PackLoadRes
       on conflict (ref) do update set version = excluded.version, description = excluded.description, path = excluded.path, loaded_at = now()`;
     for (const t of def.triggers) await upsertTrigger(tx, def.ref, t);
     for (const a of def.actions) await upsertAction(tx, def.ref, def.path, a);
-    for (const r of def.rules) await storeRule(tx, r);
+    for (const r of def.rules) await storeRule(tx, r, { keepEnabled: true });
+    await removeMissing(tx, def);
   });
   return { pack: def.ref, triggers: def.triggers.length, actions: def.actions.length, rules: def.rules.length };
+}
+
+/**
+ * A reload makes the stored pack equal the folder: its rules and its actions (from a folder: not
+ * the code-first ones) whose files are gone are deleted (a deleted timer rule stops firing at the
+ * `rule.changed` that follows). An action still used by a rule of another pack is not deleted: the
+ * load fails, naming both. Triggers stay (code-first triggers share the pack).
+ */
+async function removeMissing(tx: TransactionSql, def: PackToStore): Promise<void> {
+  await tx`delete from rule where pack = ${def.ref} and ref <> all(${def.rules.map((r) => r.ref)}::text[])`;
+  const kept = def.actions.map((a) => `${def.ref}.${a.name}`);
+  const [used] = await tx<{ ref: string; rule: string }[]>`
+    select a.ref, r.ref as rule from action a join rule r on r.action_ref = a.ref
+    where a.pack = ${def.ref} and a.pack_path is not null and a.ref <> all(${kept}::text[]) limit 1`;
+  if (used) throw new ValidationError(`pack "${def.ref}": action "${used.ref}" is no longer in the folder but rule "${used.rule}" uses it`);
+  await tx`delete from action where pack = ${def.ref} and pack_path is not null and ref <> all(${kept}::text[])`;
 }
 
 /**
@@ -120,8 +137,11 @@ async function upsertAction(tx: TransactionSql, pack: string, packPath: string |
       timeout_ms = excluded.timeout_ms, idempotent = excluded.idempotent, policy = excluded.policy, workflow = excluded.workflow, updated_at = now()`;
 }
 
-/** Upserts one (already checked) rule; an unknown trigger or action is an error naming the rule. */
-export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<number> {
+/**
+ * Upserts one (already checked) rule; an unknown trigger or action is an error naming the rule.
+ * `keepEnabled` (a pack reload): an existing rule keeps its stored `enabled`, so `rule disable` survives.
+ */
+export async function storeRule(tx: TransactionSql, r: RuleToStore, o: { keepEnabled?: boolean } = {}): Promise<number> {
   const [trigger] = await tx`select ref from trigger where ref = ${r.triggerRef}`;
   if (!trigger) throw new ValidationError(`rule "${r.ref}": unknown trigger "${r.triggerRef}" (load its pack first)`);
   const [action] = await tx<{ idempotent: boolean }[]>`select idempotent from action where ref = ${r.actionRef}`;
@@ -141,9 +161,17 @@ export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<num
     insert into rule (ref, pack, description, enabled, trigger_ref, trigger_instance_id, criteria, action_ref, action_params, policy, flow)
     values (${r.ref}, ${r.pack}, ${r.description}, ${r.enabled}, ${r.triggerRef}, ${instanceId}, ${tx.json(r.criteria as never)},
             ${r.actionRef}, ${tx.json(r.actionParams as never)}, ${r.policy ? tx.json(r.policy) : null}, ${r.flow ? tx.json(r.flow) : null})
-    on conflict (ref) do update set description = excluded.description, enabled = excluded.enabled, trigger_ref = excluded.trigger_ref,
+    on conflict (ref) do update set description = excluded.description,
+      enabled = case when ${o.keepEnabled ?? false} then rule.enabled else excluded.enabled end, trigger_ref = excluded.trigger_ref,
       trigger_instance_id = excluded.trigger_instance_id, criteria = excluded.criteria, action_ref = excluded.action_ref,
       action_params = excluded.action_params, policy = excluded.policy, flow = excluded.flow, updated_at = now()
     returning id`;
   return saved?.id ?? 0;
+}
+
+/** The stored `payload_schema` of each of these triggers that exists, by ref. */
+export async function triggerPayloadSchemas(sql: Sql | TransactionSql, refs: string[]): Promise<Map<string, unknown>> {
+  if (refs.length === 0) return new Map();
+  const rows = await sql<{ ref: string; payload_schema: unknown }[]>`select ref, payload_schema from trigger where ref = any(${refs})`;
+  return new Map(rows.map((r) => [r.ref, r.payload_schema]));
 }

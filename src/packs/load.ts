@@ -1,11 +1,11 @@
 /** Reads a pack folder into a validated PackDefinition; every error names its file. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import { packWorkflows } from '../workflows/pack-workflows.ts';
-import { actionFileSchema, packFileSchema, ruleFileSchema, triggerFileSchema, type PackDefinition } from './schema.ts';
+import { actionFileSchema, packFileSchema, ruleFileSchema, triggerFileSchema, type ActionFile, type PackDefinition } from './schema.ts';
 
 async function readYaml<S extends z.ZodType>(file: string, schema: S): Promise<z.output<S>> {
   let text: string;
@@ -37,12 +37,25 @@ async function yamlFiles(dir: string): Promise<string[]> {
   }
 }
 
+/** A script action's `entry_point` (relative to `actions/`) must exist when the pack loads, not first at run time. */
+async function checkEntryPoint(file: string, actionsDir: string, action: ActionFile): Promise<ActionFile> {
+  if (action.entry_point === undefined) return action;
+  const script = path.resolve(actionsDir, action.entry_point);
+  const found = await stat(script).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!found) throw new ValidationError(`${file}: entry_point "${action.entry_point}": no file ${script} (entry_point is relative to actions/)`);
+  return action;
+}
+
 export async function loadPackDir(dir: string): Promise<PackDefinition> {
   const root = path.resolve(dir);
   const meta = await readYaml(path.join(root, 'pack.yaml'), packFileSchema);
   const ref = meta.ref ?? meta.name;
+  const actionsDir = path.join(root, 'actions');
   const [actions, triggers, rules] = await Promise.all([
-    Promise.all((await yamlFiles(path.join(root, 'actions'))).map((f) => readYaml(f, actionFileSchema))),
+    Promise.all((await yamlFiles(actionsDir)).map(async (f) => checkEntryPoint(f, actionsDir, await readYaml(f, actionFileSchema)))),
     Promise.all((await yamlFiles(path.join(root, 'triggers'))).map((f) => readYaml(f, triggerFileSchema))),
     Promise.all((await yamlFiles(path.join(root, 'rules'))).map((f) => readYaml(f, ruleFileSchema))),
   ]);

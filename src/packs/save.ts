@@ -2,7 +2,7 @@
  * Stores a loaded pack: every rule checked first (`rules/rule-check.ts`), the file conventions
  * (StackStorm's `runner_type`, a timeout in seconds) turned into rows, then one transaction.
  */
-import { storePack, type PackLoadResult } from '../db/packs-repo.ts';
+import { storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import { checkedRule } from '../rules/rule-check.ts';
 import { isEmptyPolicy, type ActionPolicy } from '../domain/policy-schema.ts';
@@ -15,6 +15,9 @@ function actionPolicy(a: ActionFile): ActionPolicy | null {
 }
 
 export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadResult> {
+  // the payload schemas the rules' templates are checked against: this pack's triggers, then stored ones
+  const schemas = await triggerPayloadSchemas(sql, [...new Set(def.rules.map((r) => r.trigger.type))]);
+  for (const t of def.triggers) schemas.set(`${def.ref}.${t.name}`, t.payload_schema);
   return storePack(sql, {
     ref: def.ref,
     version: def.version,
@@ -33,6 +36,6 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
       policy: actionPolicy(a),
       workflow: def.workflows.get(a.name) ?? null,
     })),
-    rules: def.rules.map((r) => checkedRule(def.ref, r)),
+    rules: def.rules.map((r) => checkedRule(def.ref, r, schemas.get(r.trigger.type))),
   });
 }

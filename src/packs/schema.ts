@@ -1,35 +1,23 @@
-/** Pack file formats (StackStorm's layout): pack.yaml, actions/*.yaml, triggers/*.yaml, rules/*.yaml. */
+/**
+ * Pack file formats (StackStorm's layout): pack.yaml, actions/*.yaml, triggers/*.yaml, rules/*.yaml.
+ * Strict: an unknown key (a typo such as `runtme:`) is refused, naming it, with a "did you mean".
+ */
 import { z } from 'zod';
 import { parametersSpecSchema } from '../actions/parameters.ts';
-import { actionPolicySchema, didYouMean, flowControlSchema, policyProblems, retryPolicySchema } from '../domain/policy-schema.ts';
+import { RUNTIMES } from '../config.ts';
+import { actionPolicySchema, flowControlSchema, policyProblems, retryPolicySchema, strictObject } from '../domain/policy-schema.ts';
+import { runtimeProblem } from '../domain/runtime-names.ts';
 import type { WorkflowDef } from '../workflows/definition.ts';
 
 const name = z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/i, 'names hold letters, digits, "_" and "-"');
 const ref = z.string().regex(/^[a-z0-9_][a-z0-9_-]*\.[a-z0-9_][a-z0-9_.-]*$/i, 'a ref is "<pack>.<name>"');
 
-export const packFileSchema = z.object({
+export const packFileSchema = strictObject({
   ref: name.optional(),
   name: name,
   version: z.string().default('0.0.0'),
   description: z.string().default(''),
 });
-
-const policyKeys = ['retry', 'concurrency', 'rate_limit', 'policy', 'idempotent', 'flow'];
-
-/**
- * The rest of the pack YAML is made strict elsewhere (issue 16); until then, an unknown key that
- * looks like a misspelt policy (`retyr:`) is refused here, so a user never believes a policy is on.
- */
-function refuseMisspeltPolicies(known: readonly string[]) {
-  return (raw: unknown, ctx: z.RefinementCtx) => {
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return;
-    for (const k of Object.keys(raw)) {
-      if (known.includes(k)) continue;
-      const hint = didYouMean(k, policyKeys);
-      if (hint) ctx.addIssue({ code: 'custom', path: [k], message: `unknown key "${k}" (did you mean "${hint}"?)` });
-    }
-  };
-}
 
 const actionShape = {
   name,
@@ -53,13 +41,15 @@ const actionShape = {
   workflow: z.record(z.string(), z.unknown()).optional(),
 };
 
-export const actionFileSchema = z
-  .preprocess((raw, ctx) => {
-    refuseMisspeltPolicies(Object.keys(actionShape))(raw, ctx);
-    return raw;
-  }, z.object(actionShape))
+/** The runtimes an action may name: a worker's, or `workflow`. */
+const actionRuntimes = [...RUNTIMES, 'workflow'];
+
+export const actionFileSchema = strictObject(actionShape)
   .superRefine((a, ctx) => {
     for (const message of policyProblems({ retry: a.retry }, a.idempotent)) ctx.addIssue({ code: 'custom', path: ['retry', 'on'], message });
+    const runtime = a.runtime ?? a.runner_type;
+    const problem = runtime === undefined ? null : runtimeProblem(runtime, actionRuntimes);
+    if (problem) ctx.addIssue({ code: 'custom', path: [a.runtime === undefined ? 'runner_type' : 'runtime'], message: problem });
   })
   .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python, node or workflow)' })
   .refine((a) => a.command ?? a.entry_point ?? a.workflow ?? (a.runtime ?? a.runner_type) === 'node', {
@@ -67,24 +57,24 @@ export const actionFileSchema = z
   })
   .refine((a) => !a.workflow || (a.runtime ?? a.runner_type) === 'workflow', { message: '`workflow` is only for actions with `runtime: workflow`' });
 
-export const triggerFileSchema = z.object({
+export const triggerFileSchema = strictObject({
   name,
   description: z.string().default(''),
   parameters_schema: z.record(z.string(), z.unknown()).default({}),
   payload_schema: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const ruleFileSchema = z.object({
+export const ruleFileSchema = strictObject({
   name,
   pack: name.optional(),
   description: z.string().default(''),
   enabled: z.boolean().default(true),
-  trigger: z.object({
+  trigger: strictObject({
     type: ref,
     parameters: z.record(z.string(), z.unknown()).default({}),
   }),
   criteria: z.record(z.string(), z.unknown()).default({}),
-  action: z.object({
+  action: strictObject({
     ref,
     parameters: z.record(z.string(), z.unknown()).default({}),
     /** Overrides the action's policies, per policy (retry, concurrency, rate_limit). */

@@ -5,6 +5,7 @@ import { isEmptyPolicy } from '../domain/policy-schema.ts';
 import type { RuleFile } from '../packs/schema.ts';
 import { validateTriggerParameters } from '../triggers/trigger-params.ts';
 import { validateCriteria } from './criteria.ts';
+import { templateKeyProblems } from './template-keys.ts';
 import { validateTemplates } from './template.ts';
 
 /** The key templates of a rule's policy override and flow control, by where they are. */
@@ -19,20 +20,24 @@ function policyKeys(r: RuleFile): Record<string, unknown> {
   return Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined));
 }
 
-/** Why a rule cannot be saved (empty when it can), each problem naming the part of the rule. */
-export function ruleProblems(r: RuleFile): string[] {
+/**
+ * Why a rule cannot be saved (empty when it can), each problem naming the part of the rule.
+ * With the trigger's `payload_schema`, the templates may read only the payload keys it declares.
+ */
+export function ruleProblems(r: RuleFile, payloadSchema?: unknown): string[] {
   return [
     ...validateCriteria(r.criteria),
     ...validateTemplates(r.action.parameters),
+    ...(payloadSchema === undefined ? [] : templateKeyProblems(r.action.parameters, r.trigger.type, payloadSchema)),
     ...validateTemplates(policyKeys(r)).map((p) => `key template ${p}`),
     ...validateTriggerParameters(r.trigger.type, r.trigger.parameters).map((p) => `trigger parameters: ${p}`),
   ];
 }
 
 /** The rule `<pack>.<name>` as the repository stores it; a ValidationError names the rule and every problem. */
-export function checkedRule(pack: string, r: RuleFile): RuleToStore {
+export function checkedRule(pack: string, r: RuleFile, payloadSchema?: unknown): RuleToStore {
   const ref = `${pack}.${r.name}`;
-  const problems = ruleProblems(r);
+  const problems = ruleProblems(r, payloadSchema);
   if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
   return {
     ref,

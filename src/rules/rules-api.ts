@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
-import { storeRule } from '../db/packs-repo.ts';
+import { storeRule, triggerPayloadSchemas } from '../db/packs-repo.ts';
 import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, type RuleRecord } from '../db/rules-repo.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { ruleFileSchema, type RuleFile } from '../packs/schema.ts';
@@ -57,7 +57,8 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       const [exists] = await tx`select 1 from rule where ref = ${ref} for update`;
       if (expect === null && exists) throw new ValidationError(`rule "${ref}" already exists (use update)`);
       if (expect !== null && !exists) throw new NotFoundError(`no rule "${ref}"`);
-      await storeRule(tx, checkedRule(r.pack, r));
+      const schemas = await triggerPayloadSchemas(tx, [r.trigger.type]);
+      await storeRule(tx, checkedRule(r.pack, r, schemas.get(r.trigger.type)));
     });
     await changed(`rule ${ref} ${expect === null ? 'created' : 'updated'}`, ref);
     return mustGet(ref);

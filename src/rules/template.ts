@@ -178,3 +178,21 @@ export function validateTemplates(params: unknown, root = ''): string[] {
 export function renderKey(template: string, scope: object): string {
   return printed(renderNode(template, 'key', scope));
 }
+
+/** The variables a template reads, each as its path segments (`{{ trigger.host }}` → `['trigger', 'host']`). */
+export function templateVariables(source: string): (string | number)[][] {
+  return engine.globalVariableSegmentsSync(engine.parse(source)).map((segments) => segments.filter((s) => typeof s !== 'object'));
+}
+
+/** Every template string in the parameters, by where it is (`headers.Authorization`, `hosts[1]`). */
+export function templatesIn(params: Record<string, unknown>): { path: string; source: string }[] {
+  const found: { path: string; source: string }[] = [];
+  const walk = (node: unknown, path: string): void => {
+    if (typeof node === 'string') {
+      if (isTemplate(node)) found.push({ path, source: node });
+    } else if (Array.isArray(node)) node.forEach((item, i) => walk(item, childPath(path, i)));
+    else if (isPlainObject(node)) for (const [key, value] of Object.entries(node)) walk(value, childPath(path, key));
+  };
+  walk(params, '');
+  return found;
+}

@@ -19,6 +19,7 @@ export function registerEventCommands(program: Command): void {
       await withAttune(async (attune) => {
         const r = await attune.emit(triggerRef, payload as Record<string, unknown>, { dedupeKey: o.dedupeKey });
         console.log(JSON.stringify(r));
+        if (r.duplicate) console.error(`attune: duplicate of event ${r.eventId} (dedupe key "${o.dedupeKey ?? ''}"): not emitted again`);
       });
     });
 }
