@@ -79,6 +79,8 @@ export function keyCatalog(namespace: string) {
     executionSlot: (executionId: number) => `${namespace}:execution:${executionId}:slot`,
     /** Sorted set: the executions a rate limit counted in its sliding window (`<action>|<key>`). */
     rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
+    /** Sorted set: the events a rule's throttle or dedupe counted in its window (`<rule id>|<kind>|<key>`). */
+    flowWindow: (scope: string) => `${namespace}:flow:${scope}`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** SCAN pattern of the per-runtime scheduled streams. */

@@ -44,8 +44,15 @@ function redacted(r: RuleRecord): RuleRecord {
 
 function printDryRun(r: DryRunResult): void {
   console.log(`rule ${r.rule} (trigger ${r.trigger}): ${r.matches.length} of ${r.evaluated} events since ${r.since} match; nothing was written`);
+  const f = r.flow;
+  const held = [
+    ['throttled', f.throttled],
+    ['debounced', f.debounced],
+    ['deduplicated', f.deduplicated],
+  ].filter(([, n]) => n !== 0);
+  console.log(`  would have run ${f.runs} time${f.runs === 1 ? '' : 's'}${held.map(([k, n]) => `, ${k} ${n}`).join('')}`);
   for (const m of r.matches) {
-    const outcome = m.error ? `would fail: ${m.error}` : `parameters ${JSON.stringify(m.parameters)}`;
+    const outcome = m.error ? `would fail: ${m.error}` : `${m.flow === 'run' ? '' : `${m.flow}; `}parameters ${JSON.stringify(m.parameters)}`;
     console.log(`  event ${m.eventId} at ${m.occurredAt}: ${outcome}`);
   }
 }
