@@ -4,6 +4,8 @@
  * fires once after a restart (an enforcer in a child process). Every event is stored; each held
  * back enforcement records the decision and its key.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
@@ -67,6 +69,14 @@ describe('rule flow control', () => {
     // The what-if over the same stored events agrees.
     const r = await attune.rules.test('core.throttled');
     expect(r.flow).toEqual({ runs: 2, throttled: 998, debounced: 0, deduplicated: 0 });
+    // Where a user asks "why did this not run?": the CLI shows the decision, the key and the reason.
+    const env = { ...process.env, ATTUNE_NAMESPACE: attune.config.namespace, ATTUNE_DB_SCHEMA: attune.config.schema, ATTUNE_LOG_LEVEL: 'silent' };
+    const cli = promisify(execFile);
+    const listed = await cli('node', ['bin/attune.js', 'rule', 'enforcements', 'core.throttled', '--status', 'throttled', '--limit', '3'], { env });
+    expect(listed.stdout.trim().split('\n')).toHaveLength(4);
+    expect(listed.stdout).toMatch(/throttled +[ab] +throttled: 1 enforcement\(s\) per 1m for key "[ab]"/);
+    const whatIf = await cli('node', ['bin/attune.js', 'rule', 'test', 'core.throttled'], { env });
+    expect(whatIf.stdout).toContain('would have run 2 times, throttled 998');
   });
 
   it('dedupe by id: one execution per id', async () => {

@@ -108,6 +108,19 @@ export function registerRuleCommands(program: Command): void {
     });
   }
   rule
+    .command('enforcements <ref>')
+    .description('what the rule made of events, newest first: the execution, or why none (throttled, debounced, deduplicated, failed)')
+    .option('--status <status>', 'only this status (created, failed, throttled, debounced, deduplicated)')
+    .addOption(new Option('--limit <n>', 'at most this many').argParser(positiveInt).default(50))
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { status?: string; limit: number; json?: boolean }) => {
+      await withAttune(async (a) => {
+        const rows = await a.rules.enforcements(ref, { status: o.status, limit: o.limit });
+        const cols = ['id', 'event_id', 'status', 'flow_key', 'execution_id', 'reason'];
+        console.log(o.json ? JSON.stringify(rows, null, 2) : table(rows as unknown as Record<string, unknown>[], cols));
+      });
+    });
+  rule
     .command('test <ruleFileOrRef>')
     .description('dry-run: evaluate a rule against stored events and print matches and their parameters; writes nothing')
     .addOption(new Option('--since <duration>', 'events stored within this long (90s, 15m, 1h, 2d)').argParser(duration).default(3_600_000, '1h'))
