@@ -8,6 +8,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
+import { processSettle } from './bench/process-settle.ts';
+import { publishRates } from './bench/publish.ts';
 import { backlog, latency, pipelineInProcess, pipelineMultiProcess, pipelineWithConcurrencyPolicy } from './bench/pipeline.ts';
 import { renderTable, type Figure } from './bench/report.ts';
 
@@ -31,6 +33,8 @@ const settings = {
   scaleN: quick ? 24 : 400,
   scaleConcurrency: 4,
   backlogN: quick ? 1000 : 10_000,
+  settleN: quick ? 3 : 10,
+  publishN: quick ? 10_000 : 100_000,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -58,6 +62,10 @@ async function runOnce(): Promise<Figure[]> {
   const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
   const bl = await backlog(s.backlogN, s.concurrency);
+  progress(`process settle: timeout, exit and cancel with a grandchild holding stdout, ${s.settleN} each`);
+  const settle = await processSettle(s.settleN);
+  progress(`publisher: ${s.publishN} messages, ${s.concurrency} in flight, and the plain XADD floor`);
+  const pub = await publishRates(s.publishN, s.concurrency);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.concurrencyPolicy', label: 'pipeline, one process, concurrency policy', value: limited, unit: 'exec/s' },
@@ -81,7 +89,13 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'backlog.drainMs', label: `backlog of ${bl.executions}: time to drain`, value: bl.drainMs, unit: 'ms' },
     { key: 'backlog.firstTenth', label: 'backlog: first tenth', value: bl.firstTenthRate, unit: 'exec/s' },
     { key: 'backlog.lastTenth', label: 'backlog: last tenth', value: bl.lastTenthRate, unit: 'exec/s' },
+    { key: 'publish.capped', label: 'publisher onto a grouped stream (ceiling check)', value: pub.capped, unit: 'msg/s' },
+    { key: 'publish.plainXadd', label: 'floor: plain XADD MAXLEN ~', value: pub.plain, unit: 'msg/s' },
+    { key: 'publish.ratio', label: 'publisher / plain XADD', value: pub.capped / pub.plain, unit: '×', min: 0.7 },
     { key: 'backlog.ratio', label: 'backlog: last tenth / first tenth', value: bl.lastTenthRate / bl.firstTenthRate, unit: '×', min: 0.8 },
+    { key: 'settle.timeout', label: 'timeout → group killed, settled', value: settle.timeoutMs, unit: 'ms', max: 5000 },
+    { key: 'settle.exit', label: 'exit, grandchild holds stdout → settled', value: settle.exitMs, unit: 'ms', max: 5000 },
+    { key: 'settle.cancel', label: 'cancel, exits on SIGTERM → settled', value: settle.cancelMs, unit: 'ms', max: 5000 },
   ];
 }
 

@@ -36,8 +36,19 @@ export const optionsSchema = z.object({
       maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
-  /** Approximate cap of each stream (`XADD MAXLEN ~`). */
+  /**
+   * Ceiling of each stream read by a group: at this many entries (after trimming what every group
+   * has acked) producers get a `BackPressureError`. Streams without a group keep `MAXLEN ~` this.
+   */
   streamMaxLen: z.number().int().min(1000).default(1_000_000),
+  streams: z
+    .object({
+      /** How often one process (a lock) trims every stream behind its groups' oldest unacked entry. */
+      trimEveryMs: z.number().int().min(50).default(5000),
+      /** Approximate cap of the dead stream (`XADD MAXLEN ~`): the oldest dead letters go first. */
+      deadMaxLen: z.number().int().min(100).default(100_000),
+    })
+    .prefault({}),
   worker: z
     .object({
       id: z
@@ -69,6 +80,22 @@ export const optionsSchema = z.object({
       port: z.number().int().min(0).max(65535).optional(),
       host: z.string().min(1).optional(),
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+    })
+    .prefault({}),
+  /** Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager offers; one at a time). */
+  retention: z
+    .object({
+      maxAgeMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(30 * 24 * 3600 * 1000),
+      everyMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(3600 * 1000),
+      batchSize: z.number().int().min(1).max(10_000).default(500),
     })
     .prefault({}),
   /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */

@@ -26,7 +26,7 @@ export function createContext(parts: Omit<AttuneContext, 'catalog' | 'keys' | 'p
     ...parts,
     catalog: streamCatalog(parts.config.namespace),
     keys: keyCatalog(parts.config.namespace),
-    publisher: new Publisher(parts.redis, parts.config.streamMaxLen),
+    publisher: new Publisher(parts.redis, { maxLen: parts.config.streamMaxLen, maxPayloadBytes: parts.config.consumer.maxPayloadBytes }),
   };
 }
 
@@ -53,7 +53,7 @@ export function createActorConsumer<T>(ctx: AttuneContext, spec: ConsumerSpec<T>
       redisUrl: ctx.redisUrl,
       catalog: ctx.catalog,
       settings: ctx.config.consumer,
-      deadMaxLen: ctx.config.streamMaxLen,
+      deadMaxLen: ctx.config.streams.deadMaxLen,
       crashAt: ctx.config.crashAt,
     },
     spec,

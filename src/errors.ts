@@ -25,11 +25,51 @@ export class ServiceUnavailableError extends AttuneError {
   }
 }
 
+/**
+ * A stream is at its ceiling (`streamMaxLen`): its consumers are behind, and nothing it holds
+ * unread may be cut. The message was not sent; the caller retries later (webhooks answer 503).
+ * Inside a consumer it is transient: the batch waits, pushing the back-pressure upstream.
+ */
+export class BackPressureError extends AttuneError {
+  readonly stream: string;
+  constructor(stream: string, length: number, ceiling: number) {
+    super(
+      'ATTUNE_BACK_PRESSURE',
+      `stream ${stream} is full (${length} entries, ceiling streamMaxLen=${ceiling}): its consumers are behind; nothing was sent, retry later`,
+    );
+    this.name = 'BackPressureError';
+    this.stream = stream;
+  }
+}
+
+/** A message over `consumer.maxPayloadBytes`: refused before it is sent, so the sender learns. */
+export class MessageTooLargeError extends AttuneError {
+  constructor(stream: string, bytes: number, limit: number) {
+    super('ATTUNE_MESSAGE_TOO_LARGE', `message for ${stream} is ${bytes} bytes, over maxPayloadBytes=${limit}; it was not sent`);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
 export class NotFoundError extends AttuneError {
   constructor(message: string) {
     super('ATTUNE_NOT_FOUND', message);
     this.name = 'NotFoundError';
   }
+}
+
+/** The database schema lacks migrations: nothing can run until `attune migrate` applies them. */
+export class NotMigratedError extends AttuneError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ATTUNE_NOT_MIGRATED', message, options);
+    this.name = 'NotMigratedError';
+  }
+}
+
+/** A query on a table that does not exist (Postgres 42P01): the schema was never migrated. */
+export function notMigrated(err: unknown, schema: string): NotMigratedError | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e?.code !== '42P01') return null;
+  return new NotMigratedError(`database schema "${schema}" is not migrated (${String(e.message)}): run \`attune migrate\``, { cause: err });
 }
 
 /** Turns anything thrown into an Error, so it can be logged and stored. */
@@ -71,7 +111,7 @@ export function isTransient(value: unknown): boolean {
   for (let e: unknown = value, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const err = e as { code?: unknown; name?: unknown; message?: unknown };
     if (typeof err.code === 'string' && (transientCodes.has(err.code) || err.code.startsWith('08'))) return true;
-    if (err.name === 'MaxRetriesPerRequestError' || err.name === 'ServiceUnavailableError') return true;
+    if (err.name === 'MaxRetriesPerRequestError' || err.name === 'ServiceUnavailableError' || err.name === 'BackPressureError') return true;
     if (
       typeof err.message === 'string' &&
       /Connection is closed|Stream isn't writeable|LOADING|READONLY|MASTERDOWN|write (EPIPE|ECONNRESET)/.test(err.message)

@@ -6,7 +6,7 @@
  */
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
-import { chooseRuntime } from '../domain/worker-selection.ts';
+import { chooseRoute, WORKFLOW_RUNTIME } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
 import type { Outgoing } from '../streams/publisher.ts';
 import type { Delivery } from '../streams/consumer.ts';
@@ -53,9 +53,10 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
   const rates = rateWindows(ctx.redis, ctx.keys);
   const { noWorkerTimeoutMs, sweepEveryMs } = ctx.config.scheduler;
 
-  function scheduledMessage(c: Candidate, runtime: string): Outgoing {
+  function scheduledMessage(c: Candidate, runtime: string, handler: string | undefined): Outgoing {
+    if (runtime === WORKFLOW_RUNTIME) return { def: ctx.catalog.workflowStart, trace: c.trace, payload: { executionId: c.id } };
     return {
-      def: ctx.catalog.executionScheduled(runtime),
+      def: handler ? ctx.catalog.executionScheduledHandler(handler) : ctx.catalog.executionScheduled(runtime),
       trace: c.trace,
       payload: {
         executionId: c.id,
@@ -78,11 +79,11 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     if (candidates.length === 0) return;
     const workers = await registry.get();
     const now = Date.now();
-    const toSchedule: { c: Candidate; runtime: string }[] = [];
+    const toSchedule: { c: Candidate; runtime: string; handler?: string }[] = [];
     const waiting: { id: number; reason: string }[] = [];
     for (const c of candidates) {
-      const choice = chooseRuntime(c.runtime, workers, now, ctx.config.workerLiveMs);
-      if (choice.ok) toSchedule.push({ c, runtime: choice.runtime });
+      const choice = chooseRoute({ ...c, ref: c.action_ref }, workers, now, ctx.config.workerLiveMs);
+      if (choice.ok) toSchedule.push({ c, runtime: choice.runtime, handler: choice.handler });
       else if (c.status === 'requested') waiting.push({ id: c.id, reason: choice.reason });
     }
     // Policies: only executions that have a limit pay for it.
@@ -102,20 +103,22 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     crashPoint(ctx.config, 'scheduler.after-commit');
     for (const [reason, wids] of byReason(waiting)) log.info({ executions: wids, reason }, 'executions waiting for a worker');
     for (const [reason, dids] of byReason(held.delayed)) log.debug({ executions: dids, reason }, 'executions delayed by policy');
-    await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime)));
+    await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime, s.handler)));
   }
 
   /** Re-offers waiting executions when a worker appears; fails those that waited too long. */
   async function sweep(): Promise<void> {
-    const waiting = await sql<{ id: number; trace: string; runtime: string; waiting_since: Date; status_reason: string | null }[]>`
-      select e.id, e.trace, a.runtime, e.waiting_since, e.status_reason
+    const waiting = await sql<
+      { id: number; trace: string; ref: string; runtime: string; command: string | null; entry_point: string | null; waiting_since: Date }[]
+    >`
+      select e.id, e.trace, a.ref, a.runtime, a.command, a.entry_point, e.waiting_since
       from execution e join action a on a.ref = e.action_ref
       where e.status = 'requested' and e.waiting_since is not null order by e.id limit 1000`;
     if (waiting.length === 0) return;
     registry.invalidate();
     const workers = await registry.get();
     const now = Date.now();
-    const retry = waiting.filter((w) => chooseRuntime(w.runtime, workers, now, ctx.config.workerLiveMs).ok);
+    const retry = waiting.filter((w) => chooseRoute(w, workers, now, ctx.config.workerLiveMs).ok);
     const expired = waiting.filter((w) => !retry.includes(w) && now - w.waiting_since.getTime() > noWorkerTimeoutMs);
     const failed = await failWaiting(
       sql,

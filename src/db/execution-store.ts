@@ -55,75 +55,6 @@ export async function insertRequested(db: Queryable, e: NewExecution): Promise<S
   return row;
 }
 
-/** An enforcement a rule made of an event, and the execution it requests. */
-export interface EnforcedExecution {
-  ruleId: number;
-  ruleRef: string;
-  eventId: string;
-  trace: string;
-  actionRef: string;
-  parameters: Record<string, unknown>;
-  secrets: string | null;
-  /** Why the execution cannot run (bad parameters): it is born `failed` with this reason, its enforcement too. */
-  error: string | null;
-  policy: ActionPolicy | null;
-  /** What the rule's flow control decided when it held the execution back (none is inserted), with the key. */
-  flow?: { status: 'throttled' | 'debounced' | 'deduplicated'; key: string; reason: string } | null;
-}
-
-/**
- * Inserts the enforcements and their executions in one statement, and returns every execution of
- * these events still `requested`, new or found again (a redelivered batch re-publishes those).
- * Unique keys make it idempotent: enforcement(rule_id, event_id), execution(enforcement_id).
- * Each CTE's insert is invisible to its sibling reads (one snapshot), so `inserted ∪ already there`
- * is every row exactly once.
- */
-export async function insertEnforced(
-  tx: Queryable,
-  planned: readonly EnforcedExecution[],
-  eventIds: readonly string[],
-): Promise<{ id: number; trace: string }[]> {
-  if (planned.length === 0) return [];
-  const rows = planned.map((p) => ({
-    rule_id: p.ruleId,
-    rule_ref: p.ruleRef,
-    event_id: p.eventId,
-    trace: p.trace,
-    enf_status: p.flow?.status ?? (p.error ? 'failed' : 'created'),
-    flow_key: p.flow?.key ?? null,
-    action_ref: p.actionRef,
-    parameters: p.parameters,
-    secrets: p.error ? null : p.secrets,
-    status: p.error ? 'failed' : 'requested',
-    reason: p.flow?.reason ?? p.error,
-    policy: p.policy,
-  }));
-  return tx<{ id: number; trace: string }[]>`
-    with x as (
-      select * from jsonb_to_recordset(${tx.json(rows as never)}) as x(
-        rule_id bigint, rule_ref text, event_id uuid, trace text, enf_status text, flow_key text, action_ref text, parameters jsonb, secrets text, status text,
-        reason text, policy jsonb)),
-    enf_ins as (
-      insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason, flow_key)
-      select rule_id, rule_ref, event_id, trace, enf_status, reason, flow_key from x
-      on conflict do nothing
-      returning id, rule_id, event_id, status),
-    enf as (
-      select id, rule_id, event_id, status from enf_ins
-      union all
-      select id, rule_id, event_id, status from enforcement where event_id = any(${eventIds as string[]}::uuid[])),
-    exec_ins as (
-      insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at, policy)
-      select enf.id, x.action_ref, x.parameters, x.secrets, x.status, x.reason, x.trace, case when x.status = 'failed' then now() end, x.policy
-      from x join enf on enf.rule_id = x.rule_id and enf.event_id = x.event_id
-      where enf.status in ('created', 'failed')
-      on conflict (enforcement_id) do nothing
-      returning id, trace, status)
-    select id, trace from exec_ins where status = 'requested'
-    union all
-    select e.id, e.trace from execution e join enf on e.enforcement_id = enf.id where e.status = 'requested'`;
-}
-
 /** `requested` → `scheduled`, clearing the waiting reason; returns the ids that moved. */
 export async function markScheduled(tx: Queryable, ids: readonly number[]): Promise<number[]> {
   if (ids.length === 0) return [];
@@ -148,7 +79,10 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   if (ids.length === 0) return [];
   const rows = await db<{ id: number }[]>`
     update execution set status = 'failed', finished_at = now(), updated_at = now(),
-      status_reason = 'no live worker offers runtime "' || a.runtime || '" (gave up after ' || ${gaveUpAfterS} || ' s)'
+      status_reason = case
+        when lower(a.runtime) = 'node' and coalesce(a.entry_point, '') = '' and coalesce(a.command, '') = ''
+          then 'no live worker has an in-process handler for "' || a.ref || '"'
+        else 'no live worker offers runtime "' || a.runtime || '"' end || ' (gave up after ' || ${gaveUpAfterS} || ' s)'
     from action a
     where a.ref = execution.action_ref and execution.id = any(${ids as number[]}::bigint[])
       and execution.status = any(${narrowedFrom.failedWaiting}::text[])
@@ -156,10 +90,6 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   return rows.map((r) => r.id);
 }
 
-/**
- * Applies folded worker reports: one conditional update per target status, each from the states
- * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
- */
 export interface AppliedReport {
   id: number;
   status: ExecutionStatus;
@@ -167,8 +97,14 @@ export interface AppliedReport {
   attempt: number;
   /** Read with the row (no extra round trip): what the manager needs for retries and slots. */
   policy: ActionPolicy | null;
+  /** The workflow this execution is a task of. */
+  parent_id: number | null;
 }
 
+/**
+ * Applies folded worker reports: one conditional update per target status, each from the states
+ * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
+ */
 export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<AppliedReport[]> {
   const byStatus = new Map<ReportedStatus, ReportUpdate[]>();
   for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u]);
@@ -190,7 +126,7 @@ export async function applyReports(tx: Queryable, updates: readonly ReportUpdate
         id bigint, status text, worker_id text, started_at timestamptz, finished_at timestamptz,
         result jsonb, exit_code integer, stdout text, stderr text, reason text)
       where e.id = x.id and e.status = any(${transitionFrom(status)}::text[])
-      returning e.id, e.status, e.trace, e.attempt, e.policy`;
+      returning e.id, e.status, e.trace, e.attempt, e.policy, e.parent_id`;
     out.push(...applied);
   }
   return out;
@@ -248,3 +184,7 @@ export async function markCanceling(db: Queryable, id: number): Promise<StoredEx
     where id = ${id} and status = any(${narrowedFrom.canceling}::text[]) returning *`;
   return row ?? null;
 }
+
+export { finishWorkflow, insertChildren, markWorkflowRunning, type ChildToInsert } from './execution-store-workflow.ts';
+
+export { insertEnforced, type EnforcedExecution } from './execution-store-enforced.ts';

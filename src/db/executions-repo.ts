@@ -18,6 +18,10 @@ export interface ExecutionRow {
   trace: string;
   attempt: number;
   retry_of: number | null;
+  /** The workflow this execution is a task of, with the task's name and item index. */
+  parent_id: number | null;
+  task_name: string | null;
+  item_index: number | null;
   requested_at: Date;
   scheduled_at: Date | null;
   started_at: Date | null;
@@ -33,6 +37,8 @@ export interface StoredExecution extends ExecutionRow {
 export interface ListOptions {
   status?: ExecutionStatus;
   action?: string;
+  /** Only the tasks of this workflow execution. */
+  parent?: number;
   limit?: number;
 }
 
@@ -46,6 +52,7 @@ export async function listExecutions(sql: Sql, o: ListOptions = {}): Promise<Exe
   return sql<ExecutionRow[]>`
     select * from execution
     where true ${o.status ? sql`and status = ${o.status}` : sql``} ${o.action ? sql`and action_ref = ${o.action}` : sql``}
+      ${o.parent ? sql`and parent_id = ${o.parent}` : sql``}
     order by id desc limit ${limit}`;
 }
 

@@ -31,6 +31,7 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
       timeoutMs: a.timeout ? Math.round(a.timeout * 1000) : null,
       idempotent: a.idempotent,
       policy: actionPolicy(a),
+      workflow: def.workflows.get(a.name) ?? null,
     })),
     rules: def.rules.map((r) => checkedRule(def.ref, r)),
   });

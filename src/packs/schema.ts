@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parametersSpecSchema } from '../actions/parameters.ts';
 import { actionPolicySchema, didYouMean, flowControlSchema, policyProblems, retryPolicySchema } from '../domain/policy-schema.ts';
+import type { WorkflowDef } from '../workflows/definition.ts';
 
 const name = z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/i, 'names hold letters, digits, "_" and "-"');
 const ref = z.string().regex(/^[a-z0-9_][a-z0-9_-]*\.[a-z0-9_][a-z0-9_.-]*$/i, 'a ref is "<pack>.<name>"');
@@ -48,6 +49,8 @@ const actionShape = {
   retry: retryPolicySchema.optional(),
   concurrency: actionPolicySchema.shape.concurrency,
   rate_limit: actionPolicySchema.shape.rate_limit,
+  /** `runtime: workflow`: the definition inline (or in the file `entry_point` names); checked by `workflows/validate.ts`. */
+  workflow: z.record(z.string(), z.unknown()).optional(),
 };
 
 export const actionFileSchema = z
@@ -58,10 +61,11 @@ export const actionFileSchema = z
   .superRefine((a, ctx) => {
     for (const message of policyProblems({ retry: a.retry }, a.idempotent)) ctx.addIssue({ code: 'custom', path: ['retry', 'on'], message });
   })
-  .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python or node)' })
-  .refine((a) => a.command ?? a.entry_point ?? (a.runtime ?? a.runner_type) === 'node', {
-    message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead)',
-  });
+  .refine((a) => a.runner_type ?? a.runtime, { message: 'an action needs `runtime` (shell, python, node or workflow)' })
+  .refine((a) => a.command ?? a.entry_point ?? a.workflow ?? (a.runtime ?? a.runner_type) === 'node', {
+    message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead; workflows may be inline in `workflow`)',
+  })
+  .refine((a) => !a.workflow || (a.runtime ?? a.runner_type) === 'workflow', { message: '`workflow` is only for actions with `runtime: workflow`' });
 
 export const triggerFileSchema = z.object({
   name,
@@ -102,4 +106,6 @@ export interface PackDefinition {
   actions: ActionFile[];
   triggers: TriggerFile[];
   rules: RuleFile[];
+  /** action name → checked definition, for its `runtime: workflow` actions. */
+  workflows: Map<string, WorkflowDef>;
 }

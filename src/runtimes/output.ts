@@ -66,6 +66,21 @@ export class OutputCapture {
   }
 }
 
+/**
+ * A structured result (an in-process handler's) whose JSON passes `limitBytes` becomes
+ * `{ truncated: true, bytes, preview }`: the first `limitBytes` of its JSON, ending with the
+ * truncation notice. Smaller results are kept as they are.
+ */
+export function capResult(result: Record<string, unknown>, limitBytes: number): Record<string, unknown> {
+  const json = JSON.stringify(result);
+  if (json.length * 3 <= limitBytes) return result;
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= limitBytes) return result;
+  const capture = new OutputCapture(limitBytes);
+  capture.push(Buffer.from(json));
+  return { truncated: true, bytes, preview: capture.text() };
+}
+
 /** The last line of `text` that is not blank, trimmed; null when there is none. */
 export function lastNonEmptyLine(text: string): string | null {
   let end = text.length;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { toError } from '../errors.ts';
 import { runChild } from './child-process.ts';
 import type { ChildResult } from './child-process.ts';
-import { buildResult, exitReason } from './output.ts';
+import { buildResult, capResult, exitReason } from './output.ts';
 import type { ActionSpec, InProcessHandler, RunContext, RunLimits, RunOptions, RunOutcome, RunStatus } from './types.ts';
 
 const PARAM_ENV_PREFIX = 'ATTUNE_PARAM_';
@@ -174,7 +174,7 @@ function runHandler(handler: InProcessHandler, params: Record<string, unknown>, 
     Promise.resolve()
       .then(() => handler(params, { ...ctx, signal: controller.signal, log }))
       .then(
-        (value) => done(outcome('succeeded', null, '', '', null, handlerResult(value))),
+        (value) => done(outcome('succeeded', null, '', '', null, capResult(handlerResult(value), limits.outputLimitBytes))),
         (e: unknown) => done(outcome('failed', toError(e).message, '', '', null, {})),
       );
   });
@@ -235,6 +235,7 @@ async function run(spec: ActionSpec, params: Record<string, unknown>, ctx: RunCo
     outputLimitBytes: limits.outputLimitBytes,
     killGraceMs: limits.killGraceMs,
     signal: options.signal,
+    label: `execution ${ctx.executionId} (${ctx.actionRef})`,
   });
   return childOutcome(res, inv, cwd, limits);
 }

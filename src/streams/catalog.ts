@@ -3,8 +3,20 @@
  * key catalog: every other Redis key of a namespace. Key names are built, and read back, here and
  * nowhere else.
  */
+import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { deadLetter, eventCreated, executionRequested, executionScheduled, executionStatusReport, ruleChanged, workerControl } from './messages.ts';
+import {
+  deadLetter,
+  eventCreated,
+  executionRequested,
+  executionScheduled,
+  executionStatusReport,
+  ruleChanged,
+  workerControl,
+  workflowChildFinished,
+  workflowControl,
+  workflowStart,
+} from './messages.ts';
 
 export interface StreamDef<S extends z.ZodType = z.ZodType> {
   /** The message type; also the `type` field of every entry. */
@@ -17,6 +29,7 @@ export interface StreamDef<S extends z.ZodType = z.ZodType> {
 }
 
 const runtimeName = /^[a-z0-9_-]+$/;
+const actionRef = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function def<S extends z.ZodType>(namespace: string, type: string, schema: S, group: string | null): StreamDef<S> {
   return { type, key: `${namespace}:${type}`, schema, group };
@@ -34,11 +47,19 @@ export function streamCatalog(namespace: string) {
       if (!runtimeName.test(name)) throw new Error(`invalid runtime name "${runtime}"`);
       return def(namespace, `execution.scheduled.${name}`, executionScheduled, 'worker');
     },
+    /** Executions of a `node` action run by an in-process handler: read only by workers that registered it. */
+    executionScheduledHandler(ref: string) {
+      if (!actionRef.test(ref)) throw new Error(`invalid action ref "${ref}"`);
+      return def(namespace, `execution.scheduled.handler.${ref}`, executionScheduled, 'worker');
+    },
     executionStatus: def(namespace, 'execution.status', executionStatusReport, 'manager'),
     ruleChanged: def(namespace, 'rule.changed', ruleChanged, null),
     workerControl(workerId: string) {
       return def(namespace, `worker.${workerId}.control`, workerControl, null);
     },
+    workflowStart: def(namespace, 'workflow.start', workflowStart, 'workflow'),
+    workflowChildFinished: def(namespace, 'workflow.child_finished', workflowChildFinished, 'workflow'),
+    workflowControl: def(namespace, 'workflow.control', workflowControl, 'workflow'),
     dead: def(namespace, 'dead', deadLetter, null),
     /** The message type of a key of this namespace (`{namespace}:{type}` → `{type}`), or null for a key of another. */
     typeOf(key: string): string | null {
@@ -50,7 +71,35 @@ export type StreamCatalog = ReturnType<typeof streamCatalog>;
 
 /** Every stream key of a namespace, for `attune streams` (scheduled streams found by SCAN). */
 export function fixedStreams(catalog: StreamCatalog): StreamDef[] {
-  return [catalog.eventCreated, catalog.executionRequested, catalog.executionStatus, catalog.ruleChanged, catalog.dead];
+  return [
+    catalog.eventCreated,
+    catalog.executionRequested,
+    catalog.executionStatus,
+    catalog.workflowStart,
+    catalog.workflowChildFinished,
+    catalog.workflowControl,
+    catalog.ruleChanged,
+    catalog.dead,
+  ];
+}
+
+/** The streams read by a consumer group (trimmed only behind the group), scheduled streams found by SCAN. */
+export async function groupedStreams(redis: Redis, catalog: StreamCatalog, keys: KeyCatalog): Promise<StreamDef[]> {
+  const found = new Map(
+    fixedStreams(catalog)
+      .filter((d) => d.group !== null)
+      .map((d) => [d.key, d]),
+  );
+  let cursor = '0';
+  do {
+    const [next, page] = await redis.scan(cursor, 'MATCH', keys.scheduledPattern, 'COUNT', 500);
+    cursor = next;
+    for (const k of page) {
+      const runtime = catalog.typeOf(k)?.slice('execution.scheduled.'.length);
+      if (runtime && /^[a-z0-9_-]+$/.test(runtime)) found.set(k, catalog.executionScheduled(runtime));
+    }
+  } while (cursor !== '0');
+  return [...found.values()];
 }
 
 /** Other Redis keys (not streams) of a namespace. */
@@ -62,6 +111,11 @@ export function keyCatalog(namespace: string) {
     executionClaim: (executionId: number) => `${namespace}:execution:${executionId}:claim`,
     /** String set by `cancel()`: a worker that finds it never starts the execution. */
     executionCancel: (executionId: number) => `${namespace}:execution:${executionId}:cancel`,
+    /**
+     * Hash (`result`, `stdout`, `stderr`) of an outcome too big for its status report: written by the
+     * worker before it reports, moved into Postgres and deleted by the manager.
+     */
+    executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
     /** Set of the execution ids holding a concurrency slot of a scope (`<action>|<key>`). */
     slotHolders: (scope: string) => `${namespace}:slots:${scope}`,
     /** Sorted set: the execution ids waiting for a slot of a scope, oldest first. */
@@ -83,7 +137,9 @@ export function keyCatalog(namespace: string) {
     flowWindow: (scope: string) => `${namespace}:flow:${scope}`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
-    /** SCAN pattern of the per-runtime scheduled streams. */
+    /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
+    trimLock: `${namespace}:lock:trim`,
+    /** SCAN pattern of the per-runtime and per-handler scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** What every key of the namespace starts with. */
     prefix: `${namespace}:`,

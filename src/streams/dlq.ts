@@ -60,8 +60,11 @@ export interface DeadLetters {
   drop(ids: readonly string[] | 'all'): Promise<number>;
 }
 
-/** The dead stream of a catalog; replayed entries go back with `MAXLEN ~ streamMaxLen`. */
-export function deadLetters(redis: Redis, catalog: StreamCatalog, streamMaxLen: number): DeadLetters {
+/**
+ * The dead stream of a catalog. Replayed entries go back untrimmed: an operator's replay is small,
+ * and a cap could cut entries the group has not read.
+ */
+export function deadLetters(redis: Redis, catalog: StreamCatalog): DeadLetters {
   const dead = catalog.dead.key;
 
   async function list(limit = 1000): Promise<DeadEntry[]> {
@@ -95,7 +98,7 @@ export function deadLetters(redis: Redis, catalog: StreamCatalog, streamMaxLen: 
         if (fields.length === 0) throw new ValidationError(`dead entry ${e.id} has no original fields to replay; drop it instead`);
         const res = await redis
           .multi()
-          .xadd(e.origin, 'MAXLEN', '~', streamMaxLen, '*', ...fields)
+          .xadd(e.origin, '*', ...fields)
           .xdel(dead, e.id)
           .exec();
         const failed = res?.find(([err]) => err);

@@ -52,6 +52,10 @@ export const executionStatusReport = z.object({
   reason: z.string().nullable().optional(),
   /** When the action started (a fast action's outcome carries it: no separate `running` report). */
   startedAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** `result` was sent without its `stdout`, `stderr` and `exit_code` (they are the fields above): the reader puts them back. */
+  resultOutput: z.boolean().optional(),
+  /** `result`, `stdout` and `stderr` were too big for the message: they wait under the key `executionOutput(id)`. */
+  outputStored: z.boolean().optional(),
 }) satisfies z.ZodType<StatusReport>;
 export type ExecutionStatusReport = z.infer<typeof executionStatusReport>;
 
@@ -66,6 +70,26 @@ export const workerControl = z.object({
   executionId: z.number().int().positive(),
 });
 export type WorkerControl = z.infer<typeof workerControl>;
+
+/** A workflow execution was scheduled: the workflow actor creates its machine and its first children. */
+export const workflowStart = z.object({
+  executionId: z.number().int().positive(),
+});
+export type WorkflowStart = z.infer<typeof workflowStart>;
+
+/** A child execution of a workflow reached a terminal state (manager, workflow actor, sweeper). */
+export const workflowChildFinished = z.object({
+  workflowId: z.number().int().positive(),
+  childId: z.number().int().positive(),
+});
+export type WorkflowChildFinished = z.infer<typeof workflowChildFinished>;
+
+/** Cancel, pause or resume a running workflow. */
+export const workflowControl = z.object({
+  executionId: z.number().int().positive(),
+  command: z.enum(['cancel', 'pause', 'resume']),
+});
+export type WorkflowControl = z.infer<typeof workflowControl>;
 
 export const deadLetter = z.object({
   origin: z.string(),

@@ -2,10 +2,17 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
-const deadLetterLua = readFileSync(new URL('./lua/dead-letter.lua', import.meta.url), 'utf8');
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+const deadLetterLua = lua('dead-letter');
+const publishLua = lua('publish');
+const trimAckedLua = lua('trim-acked');
 
 export type AttuneRedis = Redis & {
   deadLetter(origin: string, dead: string, group: string, entryId: string, maxLen: number, ...fields: string[]): Promise<number>;
+  /** XADD unless the stream holds `ceiling` entries (error `BACKPRESSURE <length>`), one round trip. */
+  publishCapped(stream: string, ceiling: number, ...fields: string[]): Promise<string>;
+  /** XTRIM MINID up to the oldest entry one of the stream's groups has not acked; returns how many went. */
+  trimAcked(stream: string): Promise<number>;
 };
 
 /**
@@ -23,6 +30,8 @@ export function createRedis(url: string, name: string, options: { autoPipelining
   // Errors surface through the failing commands; the event only needs a listener.
   redis.on('error', () => {});
   redis.defineCommand('deadLetter', { numberOfKeys: 2, lua: deadLetterLua });
+  redis.defineCommand('publishCapped', { numberOfKeys: 1, lua: publishLua });
+  redis.defineCommand('trimAcked', { numberOfKeys: 1, lua: trimAckedLua });
   return redis as AttuneRedis;
 }
 

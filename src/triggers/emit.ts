@@ -1,8 +1,12 @@
-/** Emitting an event: checks the trigger ref and the payload against the trigger's schema, then publishes `event.created`. */
+/**
+ * Emitting an event: checks the trigger ref (it must be stored), the payload's shape (storable,
+ * not too deep) and the payload against the trigger's schema, then publishes `event.created`.
+ */
 import type { AttuneContext } from '../context.ts';
 import { ValidationError } from '../errors.ts';
 import { newId } from '../streams/codec.ts';
 import type { PayloadChecker } from './payload-check.ts';
+import { checkPayloadShape } from './payload-shape.ts';
 
 export interface EmitOptions {
   dedupeKey?: string;
@@ -19,6 +23,7 @@ export async function emitEvent(
 ): Promise<{ eventId: string; trace: string }> {
   if (!/^[^.\s]+\.[^\s]+$/.test(triggerRef)) throw new ValidationError(`trigger ref must look like "<pack>.<name>", got "${triggerRef}"`);
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new ValidationError('event payload must be a JSON object');
+  checkPayloadShape(payload);
   await checker.check(triggerRef, payload);
   const eventId = newId();
   const trace = o.trace ?? newId();

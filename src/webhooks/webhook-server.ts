@@ -4,12 +4,13 @@
  * JSON body and the headers (without credentials) become the payload, checked against the
  * trigger's schema → one `event.created` per matching instance → 202 with the event id.
  * 401 without valid credentials, 404 for an unknown name, 400 on invalid JSON or payload,
- * 413 over `webhook.bodyLimitBytes`.
+ * 413 over `webhook.bodyLimitBytes` (or a message over `maxPayloadBytes`), 503 with the reason when
+ * `event.created` is at its ceiling (back-pressure: the enforcers are behind).
  */
 import Fastify, { type FastifyError } from 'fastify';
 import type { ActorHandle, AttuneContext } from '../context.ts';
 import { requireSql } from '../context.ts';
-import { toError, ValidationError } from '../errors.ts';
+import { BackPressureError, MessageTooLargeError, toError, ValidationError } from '../errors.ts';
 import { emitEvent } from '../triggers/emit.ts';
 import { createPayloadChecker } from '../triggers/payload-check.ts';
 import { CREDENTIAL_HEADERS, authenticated, webhookParams } from '../triggers/webhook-params.ts';
@@ -65,6 +66,11 @@ export async function startWebhookServer(ctx: AttuneContext, name: string): Prom
       for (const inst of allowed) eventIds.push((await emitEvent(ctx, checker, TRIGGER, { body, headers }, { triggerInstanceId: inst.id })).eventId);
     } catch (err) {
       if (err instanceof ValidationError) return reply.code(400).send({ error: err.message });
+      if (err instanceof MessageTooLargeError) return reply.code(413).send({ error: err.message });
+      if (err instanceof BackPressureError) {
+        log.warn({ webhook: hook, stream: err.stream }, 'webhook refused: back-pressure');
+        return reply.code(503).header('retry-after', '5').send({ error: err.message, eventIds });
+      }
       throw err;
     }
     log.debug({ webhook: hook, eventIds }, 'webhook accepted');

@@ -2,6 +2,7 @@
  * Poison messages and the dead stream: garbage written straight into each stream ends in `dead`
  * with a readable reason and blocks nothing; `attune dlq list|replay|drop` (the real CLI).
  */
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -102,7 +103,11 @@ describe('attune dlq replay', () => {
     await attune.stop(); // the lenient actors stop; the strict enforcer alone reads event.created
     await strict.start({ actors: ['enforcer'] });
     const file = await tempFile('replay');
-    const { eventId } = await strict.emit('crashtest.go', { file, pad: 'y'.repeat(2000) });
+    // (another process with the usual limit sends it: the strict one would refuse to send it)
+    const eventId = randomUUID();
+    const payload = { file, pad: 'y'.repeat(2000) };
+    const event = { eventId, trigger: 'crashtest.go', triggerInstanceId: null, payload, dedupeKey: null, occurredAt: new Date().toISOString() };
+    await probe(strict).publisher.publish(probe(strict).catalog.eventCreated, event);
     await eventually('the big event is dead', async () => (await probe(strict).redis.xlen(probe(strict).catalog.dead.key)) === 1);
     await strict.stop();
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AttuneContext } from '../../context.ts';
 import { toError } from '../../errors.ts';
 import type { ExecutionStatusReport } from '../../streams/messages.ts';
+import { boundReport } from '../../streams/status-output.ts';
 
 export type StatusReport = Omit<ExecutionStatusReport, 'workerId' | 'at'>;
 
@@ -21,7 +22,9 @@ const ATTEMPTS = 20;
 export function createStatusReporter(ctx: AttuneContext, workerId: string, log: Logger): StatusReporter {
   return {
     async report(msg, trace) {
-      await ctx.publisher.publish(ctx.catalog.executionStatus, { ...msg, workerId, at: new Date().toISOString() }, { trace });
+      const full = { ...msg, workerId, at: new Date().toISOString() };
+      // A big outcome waits in Redis beside the stream; the report stays small (status-output.ts).
+      await ctx.publisher.publish(ctx.catalog.executionStatus, await boundReport(ctx.redis, ctx.keys, full), { trace });
     },
     async persist(what, fn) {
       for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-/** `attune migrate`, `attune pack load`, `attune streams`. */
+/** `attune migrate`, `attune pack load`, `attune gc`, `attune streams`. */
 import { type Command } from 'commander';
 import { withAttune } from '../shared.ts';
 import { table } from '../format.ts';
@@ -22,6 +22,18 @@ export function registerAdminCommands(program: Command): void {
       await withAttune(async (attune) => {
         const r = await attune.packs.load(dir);
         console.log(`loaded pack ${r.pack}: ${r.triggers} triggers, ${r.actions} actions, ${r.rules} rules`);
+      });
+    });
+
+  program
+    .command('gc')
+    .description('delete finished executions older than retention.maxAgeMs (30 days), their enforcements and events')
+    .option('--dry-run', 'only count what would be deleted')
+    .action(async (o: { dryRun?: boolean }) => {
+      await withAttune(async (attune) => {
+        const r = await attune.gc({ dryRun: o.dryRun });
+        if (!r.ran) console.log('another process is collecting now; nothing done');
+        else console.log(`${o.dryRun ? 'would delete' : 'deleted'} ${r.executions} executions, ${r.enforcements} enforcements, ${r.events} events`);
       });
     });
 
