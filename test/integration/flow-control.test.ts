@@ -77,7 +77,7 @@ describe('rule flow control', () => {
     expect(listed.stdout).toMatch(/throttled +[ab] +throttled: 1 enforcement\(s\) per 1m for key "[ab]"/);
     const whatIf = await cli('node', ['bin/attune.js', 'rule', 'test', 'core.throttled'], { env });
     expect(whatIf.stdout).toContain('would have run 2 times, throttled 998');
-  });
+  }, 240_000);
 
   it('dedupe by id: one execution per id', async () => {
     await attune.rules.create(rule('deduped', { dedupe: { window: '1h', key: '{{ trigger.n }}' } }));
@@ -124,5 +124,5 @@ describe('rule flow control', () => {
     await new Promise((r) => setTimeout(r, 4000 + tuning.consumer.claimIdleMs + 5 * tuning.policies.pollMs));
     expect((await executions()).map((e) => e.message)).toEqual(['a 9']);
     expect((await probe(attune).sql`select 1 from debounce_window`).length).toBe(0);
-  });
+  }, 180_000);
 });
