@@ -135,6 +135,11 @@ export function keyCatalog(namespace: string) {
     rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
     /** Sorted set: the events a rule's throttle or dedupe counted in its window (`<rule id>|<kind>|<key>`). */
     flowWindow: (scope: string) => `${namespace}:flow:${scope}`,
+    /**
+     * Stream of one execution's live output (fields `fd` = stdout|stderr|end, `data`), written by its
+     * worker while the action runs, readable with `XREAD`; expires `LIVE_OUTPUT_TTL_S` after the end.
+     */
+    executionLiveOutput: (executionId: number) => `${namespace}:execution:${executionId}:live`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
