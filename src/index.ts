@@ -28,6 +28,7 @@ export type { DeadEntry, DeadLetters, ReplayedEntry } from './streams/dlq.ts';
 export type { WorkerInfo } from './registry/worker-registry.ts';
 export type { RulesApi, RuleInput, TestOptions as RuleTestOptions } from './rules/rules-api.ts';
 export type { RuleRecord, RuleListOptions } from './db/rules-repo.ts';
+export type { EnforcementRow, EnforcementListOptions } from './db/enforcements-repo.ts';
 export type { DryRunResult, DryRunMatch } from './rules/dry-run.ts';
 /** Classes, so that callers can tell failures apart with `instanceof`. */
 export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError } from './errors.ts';

@@ -7,10 +7,14 @@
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
 import type { ParametersSpec } from '../actions/parameters.ts';
-import type { ActionPolicy } from '../domain/policy-schema.ts';
+import type { ActionPolicy, FlowControl } from '../domain/policy-schema.ts';
 import { protectSecrets } from '../actions/secrets.ts';
 import { crashPoint } from '../crash-point.ts';
 import { insertEnforced, type EnforcedExecution } from '../db/execution-store.ts';
+import { openDebounceWindows } from '../db/execution-store-flow.ts';
+import { rateWindows } from '../limits/rate-window.ts';
+import { startDebounceSweeper } from './debounce-sweeper.ts';
+import { applyFlow } from './enforcer-flow.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from '../rules/enforcement-plan.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { EventCreated } from '../streams/messages.ts';
@@ -18,6 +22,7 @@ import type { EventCreated } from '../streams/messages.ts';
 export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHandle {
   const sql = requireSql(ctx, 'the enforcer');
   const log = ctx.log.child({ actor: 'enforcer', consumer: consumerName });
+  const rates = rateWindows(ctx.redis, ctx.keys);
 
   async function handle(batch: Delivery<EventCreated>[]): Promise<void> {
     const rows = batch.map((d) => ({
@@ -32,13 +37,14 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
     const ids = rows.map((r) => r.id);
     const triggers = [...new Set(rows.map((r) => r.trigger_ref))];
     // Rules and their actions' parameter specs in one read, before the transaction (read-only).
-    const ruleRows = await sql<(RuleRow & { action_spec: ParametersSpec | null; policy: ActionPolicy | null })[]>`
-      select r.id, r.ref, r.pack, r.trigger_ref, r.trigger_instance_id, r.criteria, r.action_ref, r.action_params,
+    const ruleRows = await sql<(RuleRow & { action_spec: ParametersSpec | null; policy: ActionPolicy | null; flow: FlowControl | null })[]>`
+      select r.id, r.ref, r.pack, r.trigger_ref, r.trigger_instance_id, r.criteria, r.action_ref, r.action_params, r.flow,
              a.parameters as action_spec, case when a.policy is null and r.policy is null then null else coalesce(a.policy, '{}') || coalesce(r.policy, '{}') end as policy
       from rule r left join action a on a.ref = r.action_ref
       where r.enabled and r.trigger_ref = any(${triggers}::text[]) order by r.id`;
-    const rules: RuleRow[] = ruleRows.map(({ action_spec: _spec, policy: _policy, ...r }) => r);
+    const rules: RuleRow[] = ruleRows.map(({ action_spec: _spec, policy: _policy, flow: _flow, ...r }) => r);
     const policies = new Map(ruleRows.map((r) => [r.id, r.policy]));
+    const flows = new Map(ruleRows.flatMap((r) => (r.flow ? [[r.id, r.flow] as const] : [])));
     const specs = new Map(ruleRows.flatMap((r) => (r.action_spec ? [[r.action_ref, r.action_spec] as const] : [])));
     // Two statements per batch: the events here, the enforcements and executions in the execution
     // store. Each CTE's insert is invisible to its sibling reads (one snapshot), so
@@ -63,7 +69,13 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
         const kept = await protectSecrets(ctx, specs.get(p.actionRef) ?? {}, p.parameters);
         planned.push({ ...p, parameters: kept.parameters, secrets: kept.secrets, policy: policies.get(p.ruleId) ?? null });
       }
-      const pending = await insertEnforced(tx, planned, ids);
+      let enforced = planned;
+      if (flows.size > 0 && planned.some((p) => flows.has(p.ruleId))) {
+        const flow = await applyFlow(rates, planned, flows, new Map(events.map((e) => [e.id, e])));
+        await openDebounceWindows(tx, flow.debounced);
+        enforced = flow.enforced;
+      }
+      const pending = await insertEnforced(tx, enforced, ids);
       crashPoint(ctx.config, 'enforcer.before-commit');
       return [...pending];
     });
@@ -83,5 +95,10 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
     handle,
   });
   consumer.start();
-  return { name: 'enforcer', stop: () => consumer.stop(), state: () => consumer.state() };
+  const sweeper = startDebounceSweeper(ctx, sql, log);
+  const stop = async () => {
+    await sweeper.stop();
+    await consumer.stop();
+  };
+  return { name: 'enforcer', stop, state: () => consumer.state() };
 }

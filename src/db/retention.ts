@@ -40,6 +40,7 @@ function batch(tx: Sql, step: Step, cutoff: Date, limit: number) {
     return tx`delete from enforcement where id in (
       select n.id from enforcement n where n.created_at < ${cutoff}
         and not exists (select 1 from execution x where x.enforcement_id = n.id)
+        and not exists (select 1 from debounce_window w where w.rule_id = n.rule_id and w.event_id = n.event_id)
       order by n.created_at limit ${limit} for update skip locked) returning id`;
   }
   return tx`delete from event where id in (
@@ -55,7 +56,8 @@ function count(sql: Sql, step: Step, cutoff: Date) {
   }
   // What would be left without a child once the older steps ran.
   if (step === 'enforcements') {
-    return sql<{ n: number }[]>`select count(*)::int as n from enforcement n where n.created_at < ${cutoff} and not exists (
+    return sql<{ n: number }[]>`select count(*)::int as n from enforcement n where n.created_at < ${cutoff}
+      and not exists (select 1 from debounce_window w where w.rule_id = n.rule_id and w.event_id = n.event_id) and not exists (
       select 1 from execution x where x.enforcement_id = n.id and not (x.finished_at < ${cutoff} and x.status = any(${finished as string[]}::text[])))`;
   }
   return sql<{ n: number }[]>`select count(*)::int as n from event v where v.created_at < ${cutoff} and not exists (

@@ -1,4 +1,5 @@
 /** Rules as stored: list, get, enable/disable, delete. Storing one is packs-repo's storeRule (checked first by rules/rule-check.ts). */
+import type { FlowControl } from '../domain/policy-schema.ts';
 import type { Sql } from './sql.ts';
 
 export interface RuleRecord {
@@ -13,6 +14,7 @@ export interface RuleRecord {
   criteria: Record<string, unknown>;
   action_ref: string;
   action_params: Record<string, unknown>;
+  flow: FlowControl | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -25,7 +27,7 @@ export interface RuleListOptions {
 
 const columns = (sql: Sql) => sql`
   r.id, r.ref, r.pack, r.description, r.enabled, r.trigger_ref, r.trigger_instance_id,
-  coalesce(ti.parameters, '{}'::jsonb) as trigger_parameters, r.criteria, r.action_ref, r.action_params, r.created_at, r.updated_at`;
+  coalesce(ti.parameters, '{}'::jsonb) as trigger_parameters, r.criteria, r.action_ref, r.action_params, r.flow, r.created_at, r.updated_at`;
 
 export async function listRules(sql: Sql, o: RuleListOptions = {}): Promise<RuleRecord[]> {
   return sql<RuleRecord[]>`

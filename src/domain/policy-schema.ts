@@ -98,6 +98,9 @@ export const flowControlSchema = strictObject({
   throttle: strictObject({ limit: z.number().int().min(1), per: duration, key: keyTemplate.optional() }).optional(),
   debounce: strictObject({ wait: duration, max_wait: duration.optional(), key: keyTemplate.optional() }).optional(),
   dedupe: strictObject({ window: duration, key: keyTemplate }).optional(),
+}).refine((f) => !(f.throttle && f.debounce), {
+  message: 'debounce cannot be combined with throttle (a debounce already runs once per quiet period; bound it with max_wait)',
+  path: ['debounce'],
 });
 
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;

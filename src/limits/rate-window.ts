@@ -9,7 +9,7 @@ import type { AttuneRedis } from '../streams/redis.ts';
 
 const takeLua = readFileSync(new URL('./lua/rate-take.lua', import.meta.url), 'utf8');
 
-type RateRedis = AttuneRedis & { rateTake(window: string, limit: number, perMs: number, id: number): Promise<number> };
+type RateRedis = AttuneRedis & { rateTake(window: string, limit: number, perMs: number, id: number | string): Promise<number> };
 
 export function rateWindows(redis: AttuneRedis, keys: KeyCatalog) {
   const r = redis as RateRedis;
@@ -17,6 +17,20 @@ export function rateWindows(redis: AttuneRedis, keys: KeyCatalog) {
   return {
     /** 0 when the execution may start now (it is counted), else the ms until the window has room. */
     take: (scope: string, limit: number, perMs: number, id: number): Promise<number> => r.rateTake(keys.rateWindow(scope), limit, perMs, id),
+    /**
+     * A rule's throttle or dedupe window (`{ns}:flow:<rule id>|<kind>|<key>`), counting events by id:
+     * one pipeline for a batch, each take in order; 0 = counted (or already counted), else refused.
+     */
+    async takeFlow(takes: readonly { scope: string; limit: number; perMs: number; eventId: string }[]): Promise<boolean[]> {
+      if (takes.length === 0) return [];
+      const p = redis.pipeline() as unknown as { rateTake(...a: unknown[]): void; exec(): Promise<[Error | null, unknown][] | null> };
+      for (const t of takes) p.rateTake(keys.flowWindow(t.scope), t.limit, t.perMs, t.eventId);
+      const res = (await p.exec()) ?? [];
+      return res.map(([err, v]) => {
+        if (err) throw err;
+        return v === 0;
+      });
+    },
   };
 }
 export type RateWindows = ReturnType<typeof rateWindows>;

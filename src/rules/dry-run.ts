@@ -7,6 +7,7 @@ import type { ParametersSpec } from '../actions/parameters.ts';
 import type { Sql } from '../db/sql.ts';
 import { paramsHash } from '../db/packs-repo.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from './enforcement-plan.ts';
+import { flowScope, simulateFlow, type FlowDecision, type FlowWhatIf } from './flow-control.ts';
 import { checkedRule } from './rule-check.ts';
 import type { RuleFile } from '../packs/schema.ts';
 
@@ -17,6 +18,8 @@ export interface DryRunMatch {
   /** The parameters the execution would get (rendered and validated), or why it would fail. */
   parameters: Record<string, unknown>;
   error: string | null;
+  /** What the rule's flow control would have decided (`run` without one). */
+  flow: FlowDecision;
 }
 
 export interface DryRunResult {
@@ -25,6 +28,8 @@ export interface DryRunResult {
   since: string;
   evaluated: number;
   matches: DryRunMatch[];
+  /** Over the matches that would run, oldest first: executions, and what flow control held back. */
+  flow: Omit<FlowWhatIf, 'decisions'>;
 }
 
 export interface DryRunOptions {
@@ -53,6 +58,7 @@ export async function ruleRowFromFile(sql: Sql, pack: string, r: RuleFile): Prom
     criteria: r.criteria,
     action_ref: r.action.ref,
     action_params: r.action.parameters,
+    flow: r.flow && Object.keys(r.flow).length > 0 ? r.flow : null,
   };
 }
 
@@ -65,12 +71,22 @@ export async function dryRunRule(sql: Sql, rule: RuleRow, o: DryRunOptions): Pro
   const actions = await sql<{ ref: string; parameters: ParametersSpec }[]>`select ref, parameters from action where ref = ${rule.action_ref}`;
   const plan = planEnforcements(events, [rule], new Map(actions.map((a) => [a.ref, a.parameters])), { namespace: o.namespace });
   const byId = new Map(events.map((e) => [e.id, e]));
+  const atOf = (e: StoredEvent | undefined) => (e ? new Date(e.occurred_at).getTime() : 0);
+  // The what-if runs oldest first over the matches that would run (a failing one never reaches flow control).
+  const chrono = plan.map((p, i) => ({ p, i, e: byId.get(p.eventId) })).sort((a, b) => atOf(a.e) - atOf(b.e) || a.i - b.i);
+  const runnable = chrono.filter((c) => !c.p.error && c.e);
+  const { decisions, ...flow } = simulateFlow(
+    rule.flow,
+    runnable.map((c) => ({ at: atOf(c.e), scope: flowScope(c.e as StoredEvent) })),
+  );
+  const decided = new Map(runnable.map((c, j) => [c.i, decisions[j] ?? 'run']));
   return {
     rule: rule.ref,
     trigger: rule.trigger_ref,
     since: since.toISOString(),
     evaluated: events.length,
-    matches: plan.map((p) => {
+    flow,
+    matches: plan.map((p, i) => {
       const e = byId.get(p.eventId);
       const at = e?.occurred_at ?? '';
       return {
@@ -79,6 +95,7 @@ export async function dryRunRule(sql: Sql, rule: RuleRow, o: DryRunOptions): Pro
         payload: e?.payload ?? {},
         parameters: p.parameters,
         error: p.error,
+        flow: decided.get(i) ?? 'run',
       };
     }),
   };

@@ -5,6 +5,7 @@
  */
 import { validateParameters, type ParametersSpec } from '../actions/parameters.ts';
 import type { EnforcedExecution } from '../db/execution-store.ts';
+import type { FlowControl } from '../domain/policy-schema.ts';
 import { matchCriteria, type Criteria } from './criteria.ts';
 import { renderParameters } from './template.ts';
 import { toError } from '../errors.ts';
@@ -27,6 +28,8 @@ export interface RuleRow {
   criteria: Record<string, unknown>;
   action_ref: string;
   action_params: Record<string, unknown>;
+  /** Read by the enforcer separately; `attune rule test` uses it for its what-if. */
+  flow?: FlowControl | null;
 }
 
 /**

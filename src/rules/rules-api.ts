@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
+import { listEnforcements, type EnforcementListOptions, type EnforcementRow } from '../db/enforcements-repo.ts';
 import { storeRule, triggerPayloadSchemas } from '../db/packs-repo.ts';
 import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, type RuleRecord } from '../db/rules-repo.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -31,6 +32,8 @@ export interface RulesApi {
   delete(ref: string): Promise<void>;
   /** Dry-run of a stored rule (by ref) or of a definition, against stored events. Writes nothing. */
   test(rule: string | RuleInput, options?: TestOptions): Promise<DryRunResult>;
+  /** What the rule made of events, newest first: the execution, or why none (flow control, bad parameters). */
+  enforcements(ref: string, options?: EnforcementListOptions): Promise<EnforcementRow[]>;
 }
 
 export function parseRule(input: unknown, where = 'rule'): RuleFile & { pack: string } {
@@ -82,5 +85,6 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       const row = typeof rule === 'string' ? await mustGet(rule) : await ruleRowFromFile(sql, parseRule(rule).pack, parseRule(rule));
       return dryRunRule(sql, row, { ...o, namespace: ctx.config.namespace });
     },
+    enforcements: (ref, o) => listEnforcements(sql, ref, o),
   };
 }

@@ -133,6 +133,8 @@ export function keyCatalog(namespace: string) {
     executionSlot: (executionId: number) => `${namespace}:execution:${executionId}:slot`,
     /** Sorted set: the executions a rate limit counted in its sliding window (`<action>|<key>`). */
     rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
+    /** Sorted set: the events a rule's throttle or dedupe counted in its window (`<rule id>|<kind>|<key>`). */
+    flowWindow: (scope: string) => `${namespace}:flow:${scope}`,
     /**
      * Stream of one execution's live output (fields `fd` = stdout|stderr|end, `data`), written by its
      * worker while the action runs, readable with `XREAD`; expires `LIVE_OUTPUT_TTL_S` after the end.

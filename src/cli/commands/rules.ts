@@ -44,8 +44,15 @@ function redacted(r: RuleRecord): RuleRecord {
 
 function printDryRun(r: DryRunResult): void {
   console.log(`rule ${r.rule} (trigger ${r.trigger}): ${r.matches.length} of ${r.evaluated} events since ${r.since} match; nothing was written`);
+  const f = r.flow;
+  const held = [
+    ['throttled', f.throttled],
+    ['debounced', f.debounced],
+    ['deduplicated', f.deduplicated],
+  ].filter(([, n]) => n !== 0);
+  console.log(`  would have run ${f.runs} time${f.runs === 1 ? '' : 's'}${held.map(([k, n]) => `, ${k} ${n}`).join('')}`);
   for (const m of r.matches) {
-    const outcome = m.error ? `would fail: ${m.error}` : `parameters ${JSON.stringify(m.parameters)}`;
+    const outcome = m.error ? `would fail: ${m.error}` : `${m.flow === 'run' ? '' : `${m.flow}; `}parameters ${JSON.stringify(m.parameters)}`;
     console.log(`  event ${m.eventId} at ${m.occurredAt}: ${outcome}`);
   }
 }
@@ -104,6 +111,19 @@ export function registerRuleCommands(program: Command): void {
       });
     });
   }
+  rule
+    .command('enforcements <ref>')
+    .description('what the rule made of events, newest first: the execution, or why none (throttled, debounced, deduplicated, failed)')
+    .option('--status <status>', 'only this status (created, failed, throttled, debounced, deduplicated)')
+    .addOption(new Option('--limit <n>', 'at most this many').argParser(positiveInt).default(50))
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o: { status?: string; limit: number; json?: boolean }) => {
+      await withAttune(async (a) => {
+        const rows = await a.rules.enforcements(ref, { status: o.status, limit: o.limit });
+        const cols = ['id', 'event_id', 'status', 'flow_key', 'execution_id', 'reason'];
+        console.log(o.json ? JSON.stringify(rows, null, 2) : table(rows as unknown as Record<string, unknown>[], cols));
+      });
+    });
   rule
     .command('test <ruleFileOrRef>')
     .description('dry-run: evaluate a rule against stored events and print matches and their parameters; writes nothing')
