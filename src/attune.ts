@@ -26,6 +26,7 @@ import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startTrimmer } from './streams/trimmer.ts';
+import { pruneGone } from './registry/consumer-hygiene.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
 import { startScheduler } from './actors/scheduler.ts';
@@ -165,7 +166,13 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       }
       running.push(...started);
       // Every process running actors offers to trim; the trim lock lets one do it per period.
-      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs });
+      const goneAfterMs = Math.max(config.streams.goneAfterMs, config.workerLiveMs, 2 * config.consumer.blockMs);
+      const hygiene = async () => {
+        const pruned = await pruneGone(ctx, { liveMs: config.workerLiveMs, goneAfterMs });
+        if (pruned.registrations.length + pruned.controlStreams.length + pruned.consumers.length > 0)
+          log.info(pruned, 'removed what dead processes left behind');
+      };
+      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs, alsoEachPass: hygiene });
       return started;
     },
     async stop() {
