@@ -142,7 +142,7 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     },
     run: (ref, params, o) => service.run(ref, params, o),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
-    streams: () => streamStats(redis, ctx.catalog, ctx.keys),
+    streams: () => streamStats(redis, ctx.catalog, ctx.keys, { streamMaxLen: config.streamMaxLen, deadMaxLen: config.streams.deadMaxLen }),
     gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
     dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {

@@ -95,6 +95,9 @@ export function provideExecutionMachine(deps: RunAndReportDeps) {
       ack: fromPromise<void, { job: Job; ran: boolean }>(async ({ input }) => {
         if (input.ran) crashPoint(deps.ctx.config, 'worker.before-ack');
         await reporter.persist('ack', () => deps.ack(input.job));
+        // The claim is taken now, so the cancel marker is never read again; the claim itself stays (its
+        // TTL): it is what keeps a duplicate or republished entry from running the action twice.
+        await deps.ctx.redis.del(deps.ctx.keys.executionCancel(idOf(input.job))).catch(() => 0);
       }),
       confirmLost: fromPromise<'lost' | 'alive', { job: Job; owner: string }>(async ({ input }) => {
         const verdict = await deps.claims.confirmLost(input.job, input.owner);
