@@ -13,9 +13,10 @@ export const layers = [
   { name: '0 base', paths: ['config.ts', 'errors.ts', 'logger.ts', 'crash-point.ts', 'process-guard.ts', 'services.ts', 'version.ts'] },
   { name: '1 domain', paths: ['domain'] },
   // src/registry/: the worker registry, written by workers and read by the scheduler, reconciler and facade.
-  { name: '2 storage', paths: ['streams', 'db', 'registry'] },
+  // src/limits/: concurrency slots and rate windows (Redis keys changed by Lua).
+  { name: '2 storage', paths: ['streams', 'db', 'registry', 'limits'] },
   { name: '3 context', paths: ['context.ts'] },
-  { name: '4 services', paths: ['rules', 'runtimes', 'triggers', 'actions', 'packs', 'executions', 'executions-service.ts'] },
+  { name: '4 services', paths: ['rules', 'runtimes', 'triggers', 'actions', 'packs', 'workflows', 'executions', 'executions-service.ts'] },
   // The webhook server is started as an actor (`start({ actors: ['webhook'] })`), so it sits with them.
   { name: '5 actors', paths: ['actors', 'webhooks'] },
   { name: '6 facade', paths: ['attune.ts', 'index.ts'] },
@@ -34,7 +35,7 @@ const layerZones = layers.slice(0, -1).map((layer, i) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'coverage/**', '.stryker-tmp/**', 'reports/**', 'dist/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

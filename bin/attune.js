@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `attune` command: runs the TypeScript sources through tsx, so the checkout needs no build step.
-import { register } from 'tsx/esm/api';
+// The `attune` command. Installed from the package it runs the compiled code (dist/); in a
+// checkout (src/ present) it runs the TypeScript sources through tsx, so editing needs no build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}

@@ -8,8 +8,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
-import { backlog, latency, pipelineInProcess, pipelineMultiProcess } from './bench/pipeline.ts';
+import { processSettle } from './bench/process-settle.ts';
 import { publishRates } from './bench/publish.ts';
+import { backlog, latency, pipelineInProcess, pipelineMultiProcess, pipelineWithConcurrencyPolicy } from './bench/pipeline.ts';
 import { renderTable, type Figure } from './bench/report.ts';
 
 const { values } = parseArgs({
@@ -32,6 +33,7 @@ const settings = {
   scaleN: quick ? 24 : 400,
   scaleConcurrency: 4,
   backlogN: quick ? 1000 : 10_000,
+  settleN: quick ? 3 : 10,
   publishN: quick ? 10_000 : 100_000,
 };
 const repeat = Math.max(1, Number(values.repeat));
@@ -40,6 +42,8 @@ async function runOnce(): Promise<Figure[]> {
   const s = settings;
   progress(`pipeline in one process: ${s.events} events, worker concurrency ${s.concurrency}`);
   const inProcess = await pipelineInProcess(s.events, s.concurrency);
+  progress(`pipeline in one process, concurrency policy (limit 100) on the no-op: ${s.events} events`);
+  const limited = await pipelineWithConcurrencyPolicy(s.events, s.concurrency);
   progress(`bullmq floor: ${s.events} no-op jobs, concurrency ${s.concurrency}`);
   const bull = await bullmqFloor(s.events, s.concurrency);
   progress(`pipeline, one process per actor: ${s.events} events`);
@@ -58,10 +62,14 @@ async function runOnce(): Promise<Figure[]> {
   const { w1, w2, w4 } = await sleepScaleOut(s.scaleN, s.scaleConcurrency);
   progress(`backlog: ${s.backlogN} executions requested at once`);
   const bl = await backlog(s.backlogN, s.concurrency);
+  progress(`process settle: timeout, exit and cancel with a grandchild holding stdout, ${s.settleN} each`);
+  const settle = await processSettle(s.settleN);
   progress(`publisher: ${s.publishN} messages, ${s.concurrency} in flight, and the plain XADD floor`);
   const pub = await publishRates(s.publishN, s.concurrency);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
+    { key: 'pipeline.concurrencyPolicy', label: 'pipeline, one process, concurrency policy', value: limited, unit: 'exec/s' },
+    { key: 'pipeline.policyRatio', label: 'with a concurrency policy / without', value: limited / inProcess, unit: '×' },
     { key: 'pipeline.processPerActor', label: 'pipeline, one process per actor', value: multi, unit: 'exec/s', min: 5000 },
     { key: 'queue.bullmq', label: 'floor: BullMQ one hop, no-op', value: bull, unit: 'jobs/s' },
     { key: 'queue.ratio', label: 'pipeline (one process) / BullMQ', value: inProcess / bull, unit: '×' },
@@ -85,6 +93,9 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'publish.plainXadd', label: 'floor: plain XADD MAXLEN ~', value: pub.plain, unit: 'msg/s' },
     { key: 'publish.ratio', label: 'publisher / plain XADD', value: pub.capped / pub.plain, unit: '×', min: 0.7 },
     { key: 'backlog.ratio', label: 'backlog: last tenth / first tenth', value: bl.lastTenthRate / bl.firstTenthRate, unit: '×', min: 0.8 },
+    { key: 'settle.timeout', label: 'timeout → group killed, settled', value: settle.timeoutMs, unit: 'ms', max: 5000 },
+    { key: 'settle.exit', label: 'exit, grandchild holds stdout → settled', value: settle.exitMs, unit: 'ms', max: 5000 },
+    { key: 'settle.cancel', label: 'cancel, exits on SIGTERM → settled', value: settle.cancelMs, unit: 'ms', max: 5000 },
   ];
 }
 

@@ -2,7 +2,8 @@
  * Chaos: `npm run chaos -- --events N --seconds S`.
  * Runs the actors as separate processes (2 enforcers, 2 schedulers, 2 workers, 1 manager), emits N
  * events over S seconds to a rule with a fast action, SIGKILLs a random actor process every few
- * seconds and restarts it, restarts Redis and PostgreSQL once each, waits for quiescence, and
+ * seconds and restarts it, restarts Redis and PostgreSQL once each, waits until settled (see
+ * test/fixtures/settle.ts), and
  * prints a table. Exits non-zero on any missing or duplicated row (or action run).
  *
  * By default Redis (AOF on) and PostgreSQL are private instances started here, so restarting them
@@ -18,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createAttune, type Attune } from '../src/index.ts';
 import { toError } from '../src/errors.ts';
+import { quietWindowMs } from '../test/fixtures/settle.ts';
 import { probe } from '../test/support.ts';
 import { Fleet } from './chaos/fleet.ts';
 import { formatReport, measure, totalDuplicates, totalMissing, type ChaosReport } from './chaos/report.ts';
@@ -135,16 +137,22 @@ try {
   await Promise.all([emitting, killing]);
   say(`emission done (${args.events} events); waiting for quiescence`);
 
+  // Settled: nothing unfinished, no backlog on any stream, and the same counts for longer than the
+  // claim idle time + liveness window (a late claim, run or report would change them).
   const deadline = Date.now() + args.settle * 1000;
+  const quietMs = quietWindowMs(a);
   let stableSince = 0;
+  let stable = '';
   for (;;) {
     fleet.revive();
     report = await measure(a, emitted, marks).catch(() => null);
     const quiet = report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === args.events && report.executions >= args.events;
-    if (quiet) {
-      stableSince ||= Date.now();
-      if (Date.now() - stableSince > 3000) break;
-    } else stableSince = 0;
+    if (quiet && JSON.stringify(report) === stable) {
+      if (Date.now() - stableSince > quietMs) break;
+    } else {
+      stableSince = Date.now();
+      stable = quiet ? JSON.stringify(report) : '';
+    }
     if (Date.now() > deadline) {
       say('quiescence not reached before the deadline');
       break;

@@ -3,20 +3,34 @@ import type { Logger } from 'pino';
 import { resolveConfig, type AttuneOptionsInput, type ResolvedConfig } from './config.ts';
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
-import { migrate, type MigrationResult } from './db/migrate.ts';
+import { migrate, pendingMigrations, type MigrationResult } from './db/migrate.ts';
 import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
-import { getExecution, listExecutions, waitForExecution, type ExecutionRow, type ListOptions, type WaitOptions } from './db/executions-repo.ts';
-import { toError, ValidationError } from './errors.ts';
+import {
+  executionChain,
+  getExecution,
+  listExecutions,
+  waitForExecution,
+  type ChainLink,
+  type ExecutionRow,
+  type ListOptions,
+  type WaitOptions,
+} from './db/executions-repo.ts';
+import { executionTree, type ExecutionTree } from './db/workflow-reads.ts';
+import { NotMigratedError, toError, ValidationError } from './errors.ts';
+import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
 import { executionsService, withoutSecrets, type ActionInfo, type RunOptions } from './executions-service.ts';
 import { listWorkers, type WorkerInfo } from './registry/worker-registry.ts';
 import { createLogger } from './logger.ts';
 import { guardProcess } from './process-guard.ts';
+import { corePackDir } from './packs/core-pack.ts';
 import { loadPackDir } from './packs/load.ts';
 import { savePack } from './packs/save.ts';
+import { saveDefinitions, type ActionParams, type Definition, type RefArgs, type TriggerPayloads } from './packs/code-definitions.ts';
 import type { InProcessHandler } from './runtimes/types.ts';
+import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions } from './triggers/emit.ts';
@@ -26,19 +40,20 @@ import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startTrimmer } from './streams/trimmer.ts';
-import { pruneGone } from './registry/consumer-hygiene.ts';
+import { hygienePass } from './registry/consumer-hygiene.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
+import { startWorkflowActor } from './actors/workflow/workflow-actor.ts';
 import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
 
 export type { EmitOptions };
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'webhook'] as const;
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow', 'webhook'] as const;
 export type ActorName = (typeof actorNames)[number];
 /** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
-export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager'];
+export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'];
 
 export interface StartOptions {
   actors?: readonly ActorName[];
@@ -48,31 +63,60 @@ export interface StartOptions {
   bestEffort?: readonly ActorName[];
 }
 
-export interface Attune {
+export type AttuneCreateOptions<D extends readonly Definition[] = readonly Definition[]> = AttuneOptionsInput & {
+  /** Code-first actions and triggers (`defineAction`, `defineTrigger`): handlers registered here, rows stored by `start()`. */
+  definitions?: D;
+};
+
+type NoRefs = Record<never, never>;
+
+/** `Triggers` and `Actions` map the refs of code-first definitions to their payload and parameter types. */
+export interface Attune<Triggers extends object = NoRefs, Actions extends object = NoRefs> {
   readonly config: ResolvedConfig;
   readonly log: Logger;
   migrate(): Promise<MigrationResult>;
-  packs: { load(dir: string): Promise<PackLoadResult> };
+  packs: {
+    load(dir: string): Promise<PackLoadResult>;
+    /** Loads the core pack shipped with the package (timers, webhook, `core.echo`, `core.http` …), wherever the caller runs. */
+    loadCore(): Promise<PackLoadResult>;
+  };
   actions: {
-    /** Registers an in-process handler for a `node` action: this process's workers run it instead of a script. */
+    /**
+     * Registers an in-process handler for a `node` action: this process's workers run it instead of a
+     * script. Register before `start()`: a worker advertises the handlers it had when it started, and an
+     * action without `entry_point` is scheduled only to workers advertising its handler.
+     */
     handle(ref: string, handler: InProcessHandler): void;
     /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
     describe(ref: string): Promise<ActionInfo>;
   };
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
-  emit(triggerRef: string, payload?: Record<string, unknown>, options?: EmitOptions): Promise<{ eventId: string; trace: string }>;
+  emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<{ eventId: string; trace: string }>;
   executions: {
     get(id: number): Promise<ExecutionRow | null>;
     list(options?: ListOptions): Promise<ExecutionRow[]>;
     wait(id: number, options?: WaitOptions): Promise<ExecutionRow>;
+    /** Every attempt of its retry chain (linked by `retry_of`), first to last. */
+    chain(id: number): Promise<ChainLink[]>;
     /** Queued: never starts. Running: SIGTERM, then SIGKILL after `worker.killGraceMs`. Ends `canceled`. */
     cancel(id: number): Promise<ExecutionRow>;
     /** The same action and parameters again, linked by `retry_of` (attempt + 1). */
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
+    /** The execution with its workflow tasks (recursively), their status and the published context. */
+    tree(id: number): Promise<ExecutionTree | null>;
+  };
+  workflows: {
+    /** Children in flight finish; no new task starts until `resume`. */
+    pause(id: number): Promise<void>;
+    resume(id: number): Promise<void>;
+    /** The compiled machine's states and transitions, and the task graph, as text. */
+    show(ref: string): Promise<string>;
   };
   /** Runs an action without a rule (parameters validated first; errors name the parameter). */
-  run(actionRef: string, params?: Record<string, unknown>, options?: RunOptions): Promise<ExecutionRow>;
+  run<K extends string>(actionRef: K, ...args: RefArgs<Actions, K, RunOptions>): Promise<ExecutionRow>;
+  /** Stores the code-first definitions (`start()` does it too, in a process with a database). */
+  saveDefinitions(): Promise<PackLoadResult[]>;
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
   streams(): Promise<StreamStats[]>;
@@ -84,10 +128,15 @@ export interface Attune {
   start(options?: StartOptions): Promise<ActorHandle[]>;
   /** Stops the actors (draining in-flight work) and closes connections. */
   stop(): Promise<void>;
+  /** SIGKILLs the process groups of every action running in this process (exit at once); says which. */
+  killRunningActions(): string[];
 }
 
-export async function createAttune(options: AttuneOptionsInput = {}): Promise<Attune> {
-  const config = resolveConfig(options);
+export async function createAttune<const D extends readonly Definition[] = []>(
+  options: AttuneCreateOptions<D> = {},
+): Promise<Attune<TriggerPayloads<D>, ActionParams<D>>> {
+  const { definitions = [], ...rest } = options;
+  const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
   const services = await resolveServices(config, log);
   const redis = createRedis(services.redisUrl, 'attune:commands');
@@ -105,31 +154,40 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
     ]),
   });
   const service = executionsService(ctx, sql);
+  const workflows = workflowControl(ctx, sql);
   const running: ActorHandle[] = [];
   let unguard: (() => void) | null = null;
   let stopTrimmer: (() => Promise<void>) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
+  const triggers = new Map(definitions.flatMap((d) => (d.kind === 'trigger' ? [[d.ref, d] as const] : [])));
+  const actions = new Map(definitions.flatMap((d) => (d.kind === 'action' ? [[d.ref, d] as const] : [])));
+  for (const a of actions.values()) ctx.handlers.set(a.ref, a.handler);
+  async function loadPack(dir: string): Promise<PackLoadResult> {
+    const result = await savePack(sql, await loadPackDir(dir));
+    await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
+    return result;
+  }
 
   return {
     config,
     log,
     migrate: () => migrate(sql, config.schema),
-    packs: {
-      async load(dir) {
-        const result = await savePack(sql, await loadPackDir(dir));
-        await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
-        return result;
-      },
-    },
+    packs: { load: loadPack, loadCore: () => loadPack(corePackDir) },
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
+        if (running.some((a) => a.name === 'worker'))
+          log.warn({ action: ref }, 'handler registered after the worker started: only workers started later advertise and run it');
       },
       describe: (ref) => service.describeAction(ref),
     },
     rules: createRulesApi(ctx, sql),
-    emit: (triggerRef, payload = {}, o = {}) => emitEvent(ctx, payloads, triggerRef, payload, o),
+    // `unknown`: the signature above types the payload per ref; emitEvent checks it is an object.
+    emit: async (ref: string, payload: unknown = {}, o: EmitOptions = {}) => {
+      const values = payload as Record<string, unknown>;
+      return emitEvent(ctx, payloads, ref, triggers.get(ref)?.parse(values) ?? values, o);
+    },
     executions: {
       get: async (id) => {
         const row = await getExecution(sql, id);
@@ -137,23 +195,44 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       },
       list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
       wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
-      cancel: (id) => service.cancel(id),
+      chain: (id) => executionChain(sql, id),
+      cancel: async (id) => {
+        const row = await service.cancel(id);
+        if (row.status === 'canceling') await workflows.afterCancel(id);
+        return row;
+      },
+      tree: (id) => executionTree(sql, id),
       rerun: (id, o) => service.rerun(id, o),
     },
-    run: (ref, params, o) => service.run(ref, params, o),
+    workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
+    run: async (ref: string, params: unknown = {}, o?: RunOptions) => {
+      const values = params as Record<string, unknown>;
+      actions.get(ref)?.check(values);
+      return service.run(ref, values, o);
+    },
+    saveDefinitions: () => saveDefinitions(sql, definitions),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys, { streamMaxLen: config.streamMaxLen, deadMaxLen: config.streams.deadMaxLen }),
     gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
     dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
-      unguard ??= guardProcess(log);
       const wanted = o.actors ?? defaultActors;
+      if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
+        const pending = await pendingMigrations(sql, config.schema);
+        if (pending.length > 0)
+          throw new NotMigratedError(
+            `database schema "${config.schema}" is not migrated (${pending.length} pending: ${pending.join(', ')}): run \`attune migrate\` (or \`attune up --migrate\`)`,
+          );
+      }
+      if (definitions.length > 0 && config.useDatabase) await saveDefinitions(sql, definitions);
+      unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
         if (actor === 'sensor') started.push(startSensor(ctx, name));
         else if (actor === 'enforcer') started.push(startEnforcer(ctx, name));
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
+        else if (actor === 'workflow') started.push(startWorkflowActor(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
         else if (actor === 'webhook') {
           try {
@@ -166,15 +245,17 @@ export async function createAttune(options: AttuneOptionsInput = {}): Promise<At
       }
       running.push(...started);
       // Every process running actors offers to trim; the trim lock lets one do it per period.
-      const goneAfterMs = Math.max(config.streams.goneAfterMs, config.workerLiveMs, 2 * config.consumer.blockMs);
-      const hygiene = async () => {
-        const pruned = await pruneGone(ctx, { liveMs: config.workerLiveMs, goneAfterMs });
-        if (pruned.registrations.length + pruned.controlStreams.length + pruned.consumers.length > 0)
-          log.info(pruned, 'removed what dead processes left behind');
-      };
-      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs, alsoEachPass: hygiene });
+      stopTrimmer ??= startTrimmer({
+        redis,
+        catalog: ctx.catalog,
+        keys: ctx.keys,
+        log,
+        everyMs: config.streams.trimEveryMs,
+        alsoEachPass: hygienePass(ctx, log),
+      });
       return started;
     },
+    killRunningActions: () => killRunningGroups(),
     async stop() {
       await Promise.all(running.splice(0).map((a) => a.stop()));
       await stopTrimmer?.();

@@ -110,6 +110,17 @@ export const optionsSchema = z.object({
       everyMs: z.number().int().min(50).default(30_000),
     })
     .prefault({}),
+  /**
+   * Policies (runs inside each manager): how often delayed executions whose time came (retries,
+   * rate-limit windows) go back to the scheduler, and how often concurrency slots are audited
+   * (a slot whose execution ended is freed, the first in line woken). See docs/policies.md.
+   */
+  policies: z
+    .object({
+      pollMs: z.number().int().min(20).default(500),
+      auditEveryMs: z.number().int().min(50).default(5000),
+    })
+    .prefault({}),
 });
 
 export type AttuneOptionsInput = z.input<typeof optionsSchema> & {

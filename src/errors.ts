@@ -57,6 +57,21 @@ export class NotFoundError extends AttuneError {
   }
 }
 
+/** The database schema lacks migrations: nothing can run until `attune migrate` applies them. */
+export class NotMigratedError extends AttuneError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ATTUNE_NOT_MIGRATED', message, options);
+    this.name = 'NotMigratedError';
+  }
+}
+
+/** A query on a table that does not exist (Postgres 42P01): the schema was never migrated. */
+export function notMigrated(err: unknown, schema: string): NotMigratedError | null {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (e?.code !== '42P01') return null;
+  return new NotMigratedError(`database schema "${schema}" is not migrated (${String(e.message)}): run \`attune migrate\``, { cause: err });
+}
+
 /** Turns anything thrown into an Error, so it can be logged and stored. */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;

@@ -10,12 +10,14 @@
 import { parametersSpecSchema, validateParameters, type ParametersSpec } from './actions/parameters.ts';
 import { protectSecrets } from './actions/secrets.ts';
 import type { AttuneContext } from './context.ts';
+import type { ActionPolicy } from './domain/policy-schema.ts';
 import type { Sql } from './db/sql.ts';
 import { cancelBeforeStart, insertRequested, markCanceling, type NewExecution } from './db/execution-store.ts';
 import { getExecution, waitForExecution, type ExecutionRow, type StoredExecution } from './db/executions-repo.ts';
 import { EXECUTION_KEY_TTL_S, isTerminal } from './domain/execution-lifecycle.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { newId } from './streams/codec.ts';
+import { concurrencySlots } from './limits/concurrency-slots.ts';
 
 export interface RunOptions {
   /** Overrides the action's timeout for this execution. */
@@ -31,13 +33,15 @@ export interface ActionInfo {
   ref: string;
   runtime: string;
   parameters: ParametersSpec;
+  policy: ActionPolicy | null;
 }
 
 export function executionsService(ctx: AttuneContext, sql: Sql) {
   async function describeAction(ref: string): Promise<ActionInfo> {
-    const [row] = await sql<{ ref: string; runtime: string; parameters: unknown }[]>`select ref, runtime, parameters from action where ref = ${ref}`;
+    const [row] = await sql<{ ref: string; runtime: string; parameters: unknown; policy: ActionPolicy | null }[]>`
+      select ref, runtime, parameters, policy from action where ref = ${ref}`;
     if (!row) throw new NotFoundError(`action "${ref}" does not exist (load its pack first)`);
-    return { ref: row.ref, runtime: row.runtime, parameters: parametersSpecSchema.parse(row.parameters) };
+    return { ref: row.ref, runtime: row.runtime, parameters: parametersSpecSchema.parse(row.parameters), policy: row.policy };
   }
 
   async function request(e: NewExecution): Promise<StoredExecution> {
@@ -66,7 +70,15 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
       const checked = validateParameters(action.parameters, params);
       if (!checked.ok) throw new ValidationError(`cannot run ${actionRef}: ${checked.errors.join('; ')}`);
       const kept = await protectSecrets(ctx, action.parameters, checked.values);
-      const row = await request({ actionRef, ...kept, timeoutMs: o.timeoutMs ?? null, trace: o.trace ?? newId(), attempt: 1, retryOf: null });
+      const row = await request({
+        actionRef,
+        ...kept,
+        timeoutMs: o.timeoutMs ?? null,
+        trace: o.trace ?? newId(),
+        attempt: 1,
+        retryOf: null,
+        policy: action.policy,
+      });
       return finish(row, o);
     },
 
@@ -82,6 +94,7 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
         trace: o.trace ?? newId(),
         attempt: orig.attempt + 1,
         retryOf: orig.id,
+        policy: (orig as StoredExecution & { policy?: ActionPolicy | null }).policy ?? null,
       });
       return finish(row, o);
     },
@@ -90,7 +103,10 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
     async cancel(id: number): Promise<ExecutionRow> {
       // The marker first: a worker that claims the entry after this sees it and never starts.
       await ctx.redis.set(ctx.keys.executionCancel(id), '1', 'EX', EXECUTION_KEY_TTL_S);
-      const changed = (await cancelBeforeStart(sql, id)) ?? (await markCanceling(sql, id));
+      const before = await cancelBeforeStart(sql, id);
+      // Never started: its concurrency slot (or place in line) is freed now, and the next woken by the audit.
+      if (before) await concurrencySlots(ctx.redis, ctx.keys).release(id);
+      const changed = before ?? (await markCanceling(sql, id));
       const row = changed ?? (await getExecution(sql, id));
       // Already `canceling` (a second cancel): nothing changes, and its worker is told again.
       if (!row || (!changed && row.status !== 'canceling')) {

@@ -1,14 +1,26 @@
 /** Public API of Attune for Node: `createAttune`, the types of what it takes and returns, and its errors. */
 export { createAttune } from './attune.ts';
-export type { Attune, ActorName, StartOptions, EmitOptions } from './attune.ts';
+/** Folder of the core pack shipped with the package (what `attune.packs.loadCore()` loads). */
+export { corePackDir } from './packs/core-pack.ts';
+export type { Attune, AttuneCreateOptions, ActorName, StartOptions, EmitOptions } from './attune.ts';
+/** Code-first definitions: an action (parameter schema + handler) or a trigger (payload schema) in one call. */
+export { defineAction } from './actions/define-action.ts';
+export type { ActionDefinition, ActionInput, ParamsIn, ParamsOut } from './actions/define-action.ts';
+export { defineTrigger } from './triggers/define-trigger.ts';
+export type { TriggerDefinition, TriggerInput, PayloadIn } from './triggers/define-trigger.ts';
+export type { Definition, TriggerPayloads, ActionParams } from './packs/code-definitions.ts';
+export type { ParamsFromSpec, PayloadFromSchema } from './actions/code-schema.ts';
+export type { PayloadSchema } from './triggers/payload-schema.ts';
 export type { ActorHandle } from './context.ts';
 export type { AttuneOptionsInput as AttuneOptions, ResolvedConfig as AttuneConfig } from './config.ts';
-export type { ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
+export type { ChainLink, ExecutionRow, ListOptions, WaitOptions } from './db/executions-repo.ts';
+export type { ActionPolicy, FlowControl } from './domain/policy-schema.ts';
+export type { ExecutionTree } from './db/workflow-reads.ts';
 export type { ExecutionStatus } from './domain/execution-lifecycle.ts';
 export type { MigrationResult } from './db/migrate.ts';
 export type { PackLoadResult } from './db/packs-repo.ts';
 export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
-export type { ParametersSpec } from './actions/parameters.ts';
+export type { ParametersSpec, ParametersSpecInput } from './actions/parameters.ts';
 export type { ActionInfo, RunOptions } from './executions-service.ts';
 export type { StreamStats, GroupStats } from './streams/stats.ts';
 export type { DeadEntry, DeadLetters, ReplayedEntry } from './streams/dlq.ts';

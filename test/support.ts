@@ -2,9 +2,11 @@
  * Test isolation: each test file gets its own stream namespace and Postgres schema, so files run
  * in parallel against the same Redis and Postgres. Waiting is by polling with a deadline.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import type { Attune } from '../src/attune.ts';
@@ -153,4 +155,61 @@ export function probe(attune: Attune): Probe {
     }
   };
   return opened;
+}
+
+/** The ports of the test Redis and Postgres: a socket of this process to one of them is a connection. */
+const servicePorts = new Set([Number(new URL(redisUrl).port || 6379), Number(new URL(databaseUrl).port || 5432)]);
+
+/**
+ * This process's open TCP connections to the test Redis or Postgres, as `remote-port` strings (Linux
+ * /proc; empty elsewhere). A consumer, client or pool left open shows here: `test/setup.ts` fails the
+ * file if any is left once its afterAll hooks ran.
+ */
+export function openServiceConnections(): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync('/proc/self/fd');
+  } catch {
+    return [];
+  }
+  const inodes = new Set<string>();
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (m?.[1]) inodes.add(m[1]);
+    } catch {
+      // closed while listing
+    }
+  }
+  const open: string[] = [];
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    let lines: string[];
+    try {
+      lines = readFileSync(table, 'utf8').split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      const [remote, state, inode] = [f[2], f[3], f[9]];
+      if (!remote || !inode || state !== '01' || !inodes.has(inode)) continue; // 01: ESTABLISHED
+      const port = parseInt(remote.split(':')[1] ?? '', 16);
+      if (servicePorts.has(port)) open.push(`port ${port}`);
+    }
+  }
+  return open;
+}
+
+/** Runs `bin/attune.js` with `env`; resolves with its exit code and output (never rejects). */
+export function cliRunner(env: NodeJS.ProcessEnv): (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = fileURLToPath(new URL('../bin/attune.js', import.meta.url));
+  return async (...args) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env, timeout: 30_000 });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+    }
+  };
 }

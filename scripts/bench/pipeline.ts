@@ -13,9 +13,9 @@ export async function waitForWorkers(env: BenchEnv, count: number): Promise<void
   }
 }
 
-async function throughput(env: BenchEnv, n: number, label: string): Promise<number> {
+async function throughput(env: BenchEnv, n: number, label: string, trigger: string = TRIGGERS.noop): Promise<number> {
   const start = Date.now();
-  await env.emitMany(TRIGGERS.noop, n);
+  await env.emitMany(trigger, n);
   progress(`${label}: ${n} events emitted in ${Date.now() - start} ms`);
   await waitForFinished(env.probe.sql, n, 60_000 + n * 5, label);
   return rateSince(env.probe.sql, n, start);
@@ -27,6 +27,15 @@ export async function pipelineInProcess(n: number, concurrency: number): Promise
     await env.start({ actors: [...PIPELINE], runtimes: ['node'], concurrency });
     await waitForWorkers(env, 1);
     return throughput(env, n, 'pipeline, one process');
+  });
+}
+
+/** The same with a concurrency policy (limit 100) on the no-op: what a slot per execution costs. */
+export async function pipelineWithConcurrencyPolicy(n: number, concurrency: number): Promise<number> {
+  return withEnv('pipecc', async (env) => {
+    await env.start({ actors: [...PIPELINE], runtimes: ['node'], concurrency });
+    await waitForWorkers(env, 1);
+    return throughput(env, n, 'pipeline, concurrency policy', TRIGGERS.limited);
   });
 }
 

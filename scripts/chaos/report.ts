@@ -1,6 +1,7 @@
 /** What a chaos run counts in Postgres and Redis, and the table it prints. */
 import { readFile } from 'node:fs/promises';
 import type { Attune } from '../../src/index.ts';
+import { backlog } from '../../test/fixtures/settle.ts';
 import { probe } from '../../test/support.ts';
 
 export interface ChaosReport {
@@ -21,9 +22,12 @@ export interface ChaosReport {
 /** `emitted`: the dedupe keys of the emitted events. */
 export async function measure(attune: Attune, emitted: readonly string[], marksFile: string): Promise<ChaosReport> {
   const sql = probe(attune).sql;
-  const [c] = await sql<{ stored: number; enf: number; exe: number; dup_enf: number; dup_exe: number; no_enf: number; no_exe: number; unfinished: number }[]>`
+  const [c] = await sql<
+    { stored: number; dup_ev: number; enf: number; exe: number; dup_enf: number; dup_exe: number; no_enf: number; no_exe: number; unfinished: number }[]
+  >`
     select
-      (select count(*)::int from event where dedupe_key = any(${emitted as string[]}::text[])) as stored,
+      (select count(distinct dedupe_key)::int from event where dedupe_key = any(${emitted as string[]}::text[])) as stored,
+      (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from event where dedupe_key = any(${emitted as string[]}::text[]) group by dedupe_key) d) as dup_ev,
       (select count(*)::int from enforcement) as enf,
       (select count(*)::int from execution) as exe,
       (select coalesce(sum(n - 1), 0)::int from (select count(*) as n from enforcement group by event_id) x) as dup_enf,
@@ -33,8 +37,7 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
       (select count(*)::int from execution where finished_at is null) as unfinished`;
   const statuses = await sql<{ status: string; n: number }[]>`select status, count(*)::int as n from execution group by status order by status`;
   const marks = (await readFile(marksFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
-  const stats = await attune.streams();
-  const pending = stats.flatMap((s) => s.groups).reduce((n, g) => n + g.pending + (g.lag ?? 0), 0);
+  const pending = (await backlog(attune)).total;
   const stored = c?.stored ?? 0;
   return {
     emitted: emitted.length,
@@ -43,7 +46,7 @@ export async function measure(attune: Attune, emitted: readonly string[], marksF
     executions: c?.exe ?? 0,
     byStatus: Object.fromEntries(statuses.map((s) => [s.status, s.n])),
     actionRuns: marks.length,
-    duplicates: { events: 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - new Set(marks).size },
+    duplicates: { events: c?.dup_ev ?? 0, enforcements: c?.dup_enf ?? 0, executions: c?.dup_exe ?? 0, runs: marks.length - new Set(marks).size },
     missing: { events: emitted.length - stored, enforcements: c?.no_enf ?? 0, executions: c?.no_exe ?? 0, unfinished: c?.unfinished ?? 0 },
     ...(await deadSummary(attune)),
     pending,

@@ -15,6 +15,8 @@ export type ParameterSpec = z.infer<typeof parameterSpecSchema>;
 
 export const parametersSpecSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'parameter names are identifiers'), parameterSpecSchema);
 export type ParametersSpec = z.infer<typeof parametersSpecSchema>;
+/** As written in YAML or code: `type` defaults to string, `required` and `secret` to false. */
+export type ParametersSpecInput = z.input<typeof parametersSpecSchema>;
 
 export type ParameterCheck = { ok: true; values: Record<string, unknown> } | { ok: false; errors: string[] };
 

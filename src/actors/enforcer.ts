@@ -7,6 +7,7 @@
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
 import type { ParametersSpec } from '../actions/parameters.ts';
+import type { ActionPolicy } from '../domain/policy-schema.ts';
 import { protectSecrets } from '../actions/secrets.ts';
 import { crashPoint } from '../crash-point.ts';
 import { insertEnforced, type EnforcedExecution } from '../db/execution-store.ts';
@@ -31,12 +32,13 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
     const ids = rows.map((r) => r.id);
     const triggers = [...new Set(rows.map((r) => r.trigger_ref))];
     // Rules and their actions' parameter specs in one read, before the transaction (read-only).
-    const ruleRows = await sql<(RuleRow & { action_spec: ParametersSpec | null })[]>`
+    const ruleRows = await sql<(RuleRow & { action_spec: ParametersSpec | null; policy: ActionPolicy | null })[]>`
       select r.id, r.ref, r.pack, r.trigger_ref, r.trigger_instance_id, r.criteria, r.action_ref, r.action_params,
-             a.parameters as action_spec
+             a.parameters as action_spec, case when a.policy is null and r.policy is null then null else coalesce(a.policy, '{}') || coalesce(r.policy, '{}') end as policy
       from rule r left join action a on a.ref = r.action_ref
       where r.enabled and r.trigger_ref = any(${triggers}::text[]) order by r.id`;
-    const rules: RuleRow[] = ruleRows.map(({ action_spec: _spec, ...r }) => r);
+    const rules: RuleRow[] = ruleRows.map(({ action_spec: _spec, policy: _policy, ...r }) => r);
+    const policies = new Map(ruleRows.map((r) => [r.id, r.policy]));
     const specs = new Map(ruleRows.flatMap((r) => (r.action_spec ? [[r.action_ref, r.action_spec] as const] : [])));
     // Two statements per batch: the events here, the enforcements and executions in the execution
     // store. Each CTE's insert is invisible to its sibling reads (one snapshot), so
@@ -59,7 +61,7 @@ export function startEnforcer(ctx: AttuneContext, consumerName: string): ActorHa
       for (const p of plan) {
         // Secrets are masked in `parameters` and stored encrypted; a failed plan keeps none.
         const kept = await protectSecrets(ctx, specs.get(p.actionRef) ?? {}, p.parameters);
-        planned.push({ ...p, parameters: kept.parameters, secrets: kept.secrets });
+        planned.push({ ...p, parameters: kept.parameters, secrets: kept.secrets, policy: policies.get(p.ruleId) ?? null });
       }
       const pending = await insertEnforced(tx, planned, ids);
       crashPoint(ctx.config, 'enforcer.before-commit');

@@ -9,6 +9,10 @@ import type { Logger } from 'pino';
 import type { AttuneContext } from '../context.ts';
 import { markAbandoned, silentOnWorkers, touchStale } from '../db/execution-store.ts';
 import type { Sql } from '../db/sql.ts';
+import { insertRetries } from '../db/execution-store-policies.ts';
+import { planRetries, type EndedExecution } from '../domain/retry-plan.ts';
+import { concurrencySlots } from '../limits/concurrency-slots.ts';
+import { releaseSlots } from './slot-audit.ts';
 import { isLive } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
 import { readRegistrations } from '../registry/worker-registry.ts';
@@ -39,12 +43,19 @@ export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: numb
   const workers = await readRegistrations(ctx);
   const now = Date.now();
   const lost = candidates.filter((c) => !workers.some((w) => w.id === c.worker_id && isLive(w, now, ctx.config.workerLiveMs)));
-  return (
-    await markAbandoned(
-      sql,
+  if (lost.length === 0) return [];
+  // The retry of an idempotent action (`retry.on: [abandoned]`) commits with its `abandoned`.
+  const moved = await sql.begin(async (tx) => {
+    const ids = await markAbandoned(
+      tx,
       lost.map((c) => c.id),
-    )
-  ).sort((a, b) => a - b);
+    );
+    const ended = await tx<EndedExecution[]>`select id, status, attempt, policy from execution where id = any(${ids}::bigint[]) and policy is not null`;
+    await insertRetries(tx, planRetries(ended));
+    return { ids, ended };
+  });
+  await releaseSlots(ctx, sql, concurrencySlots(ctx.redis, ctx.keys), moved.ended);
+  return moved.ids.sort((a, b) => a - b);
 }
 
 export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {

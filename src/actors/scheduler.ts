@@ -6,7 +6,7 @@
  */
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
-import { chooseRuntime } from '../domain/worker-selection.ts';
+import { chooseRoute, WORKFLOW_RUNTIME } from '../domain/worker-selection.ts';
 import { toError } from '../errors.ts';
 import type { Outgoing } from '../streams/publisher.ts';
 import type { Delivery } from '../streams/consumer.ts';
@@ -14,6 +14,11 @@ import type { ExecutionRequested } from '../streams/messages.ts';
 import { cachedRegistry } from '../registry/worker-registry.ts';
 import { crashPoint } from '../crash-point.ts';
 import { failWaiting, markScheduled, markWaiting } from '../db/execution-store.ts';
+import { cancelOnLimit, markDelayed } from '../db/execution-store-policies.ts';
+import type { ActionPolicy } from '../domain/policy-schema.ts';
+import { concurrencySlots } from '../limits/concurrency-slots.ts';
+import { rateWindows } from '../limits/rate-window.ts';
+import { applyLimits, hasLimits } from './scheduler-limits.ts';
 
 function byReason(waits: readonly { id: number; reason: string }[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
@@ -37,17 +42,21 @@ interface Candidate {
   pack_path: string | null;
   action_timeout_ms: number | null;
   waiting_since: Date | null;
+  policy: ActionPolicy | null;
 }
 
 export function startScheduler(ctx: AttuneContext, consumerName: string): ActorHandle {
   const sql = requireSql(ctx, 'the scheduler');
   const log = ctx.log.child({ actor: 'scheduler', consumer: consumerName });
   const registry = cachedRegistry(ctx, 500);
+  const slots = concurrencySlots(ctx.redis, ctx.keys);
+  const rates = rateWindows(ctx.redis, ctx.keys);
   const { noWorkerTimeoutMs, sweepEveryMs } = ctx.config.scheduler;
 
-  function scheduledMessage(c: Candidate, runtime: string): Outgoing {
+  function scheduledMessage(c: Candidate, runtime: string, handler: string | undefined): Outgoing {
+    if (runtime === WORKFLOW_RUNTIME) return { def: ctx.catalog.workflowStart, trace: c.trace, payload: { executionId: c.id } };
     return {
-      def: ctx.catalog.executionScheduled(runtime),
+      def: handler ? ctx.catalog.executionScheduledHandler(handler) : ctx.catalog.executionScheduled(runtime),
       trace: c.trace,
       payload: {
         executionId: c.id,
@@ -63,44 +72,53 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
   async function handle(batch: Delivery<ExecutionRequested>[]): Promise<void> {
     const ids = [...new Set(batch.map((d) => d.message.payload.executionId))];
     const candidates = await sql<Candidate[]>`
-      select e.id, e.status, e.parameters, e.secrets, e.trace, e.attempt, e.timeout_ms, e.action_ref, e.waiting_since,
+      select e.id, e.status, e.parameters, e.secrets, e.trace, e.attempt, e.timeout_ms, e.action_ref, e.waiting_since, e.policy,
              a.runtime, a.command, a.entry_point, a.pack_path, a.timeout_ms as action_timeout_ms
       from execution e join action a on a.ref = e.action_ref
       where e.id = any(${ids}::bigint[]) and e.status in ('requested', 'scheduled')`;
     if (candidates.length === 0) return;
     const workers = await registry.get();
     const now = Date.now();
-    const toSchedule: { c: Candidate; runtime: string }[] = [];
+    const toSchedule: { c: Candidate; runtime: string; handler?: string }[] = [];
     const waiting: { id: number; reason: string }[] = [];
     for (const c of candidates) {
-      const choice = chooseRuntime(c.runtime, workers, now, ctx.config.workerLiveMs);
-      if (choice.ok) toSchedule.push({ c, runtime: choice.runtime });
+      const choice = chooseRoute({ ...c, ref: c.action_ref }, workers, now, ctx.config.workerLiveMs);
+      if (choice.ok) toSchedule.push({ c, runtime: choice.runtime, handler: choice.handler });
       else if (c.status === 'requested') waiting.push({ id: c.id, reason: choice.reason });
     }
-    const newly = toSchedule.filter((s) => s.c.status === 'requested').map((s) => s.c.id);
+    // Policies: only executions that have a limit pay for it.
+    const limited = toSchedule.filter((s) => s.c.status === 'requested' && hasLimits(s.c.policy)).map((s) => s.c);
+    const held = limited.length > 0 ? await applyLimits(slots, rates, limited) : { delayed: [], canceled: [] };
+    const heldIds = new Set([...held.delayed, ...held.canceled].map((h) => h.id));
+    const newly = toSchedule.filter((s) => s.c.status === 'requested' && !heldIds.has(s.c.id)).map((s) => s.c.id);
     const already = toSchedule.filter((s) => s.c.status === 'scheduled').map((s) => s.c.id);
     const scheduledIds = await sql.begin(async (tx) => {
       const moved = await markScheduled(tx, newly);
       await markWaiting(tx, waiting);
+      await markDelayed(tx, held.delayed);
+      for (const [reason, cids] of byReason(held.canceled)) await cancelOnLimit(tx, cids, reason);
       crashPoint(ctx.config, 'scheduler.before-commit');
       return new Set([...already, ...moved]);
     });
     crashPoint(ctx.config, 'scheduler.after-commit');
     for (const [reason, wids] of byReason(waiting)) log.info({ executions: wids, reason }, 'executions waiting for a worker');
-    await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime)));
+    for (const [reason, dids] of byReason(held.delayed)) log.debug({ executions: dids, reason }, 'executions delayed by policy');
+    await ctx.publisher.publishMany(toSchedule.filter((s) => scheduledIds.has(s.c.id)).map((s) => scheduledMessage(s.c, s.runtime, s.handler)));
   }
 
   /** Re-offers waiting executions when a worker appears; fails those that waited too long. */
   async function sweep(): Promise<void> {
-    const waiting = await sql<{ id: number; trace: string; runtime: string; waiting_since: Date; status_reason: string | null }[]>`
-      select e.id, e.trace, a.runtime, e.waiting_since, e.status_reason
+    const waiting = await sql<
+      { id: number; trace: string; ref: string; runtime: string; command: string | null; entry_point: string | null; waiting_since: Date }[]
+    >`
+      select e.id, e.trace, a.ref, a.runtime, a.command, a.entry_point, e.waiting_since
       from execution e join action a on a.ref = e.action_ref
       where e.status = 'requested' and e.waiting_since is not null order by e.id limit 1000`;
     if (waiting.length === 0) return;
     registry.invalidate();
     const workers = await registry.get();
     const now = Date.now();
-    const retry = waiting.filter((w) => chooseRuntime(w.runtime, workers, now, ctx.config.workerLiveMs).ok);
+    const retry = waiting.filter((w) => chooseRoute(w, workers, now, ctx.config.workerLiveMs).ok);
     const expired = waiting.filter((w) => !retry.includes(w) && now - w.waiting_since.getTime() > noWorkerTimeoutMs);
     const failed = await failWaiting(
       sql,

@@ -9,6 +9,7 @@ import { registerRuleCommands } from './commands/rules.ts';
 import { registerRuntimeCommands } from './commands/runtime.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerWorkersCommand } from './commands/workers.ts';
+import { registerWorkflowCommands } from './commands/workflows.ts';
 
 const program = new Command('attune').description('Attune for Node: event-driven automation on Redis Streams and PostgreSQL').showHelpAfterError();
 
@@ -16,6 +17,7 @@ registerRuntimeCommands(program);
 registerAdminCommands(program);
 registerEventCommands(program);
 registerExecutionCommands(program);
+registerWorkflowCommands(program);
 registerRuleCommands(program);
 registerRunCommand(program);
 registerWorkersCommand(program);

@@ -1,10 +1,8 @@
 /** What every `attune` command shares: argument parsers, opening Attune, waiting for a signal. */
-import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
+import { notMigrated } from '../errors.ts';
 import { executionStatuses, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
-
-export const corePack = fileURLToPath(new URL('../../packs/core', import.meta.url));
 
 export function list(value: string): string[] {
   return value
@@ -34,25 +32,32 @@ export async function withAttune(fn: (a: Attune) => Promise<void>, logLevel = 'w
   const attune = await createAttune({ logLevel: (process.env.ATTUNE_LOG_LEVEL ?? logLevel) as 'warn', ...options });
   try {
     await fn(attune);
+  } catch (err) {
+    throw notMigrated(err, attune.config.schema) ?? err; // one line saying what to do, not `relation "rule" does not exist`
   } finally {
     await attune.stop();
   }
 }
 
-/** Runs until SIGINT/SIGTERM, then drains. */
+/**
+ * Runs until SIGINT/SIGTERM, then drains. A second signal while draining kills the process groups
+ * of the running actions (they would outlive the process otherwise), says which, and exits 130.
+ */
 export function untilSignal(attune: Attune): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const onSignal = (sig: string) => {
       if (stopping) {
-        attune.log.warn('second signal: exiting without draining');
+        const killed = attune.killRunningActions();
+        const what = killed.length > 0 ? `killed ${killed.length} running action(s): ${killed.join(', ')}` : 'no running action to kill';
+        process.stderr.write(`attune: second ${sig}: exiting without draining; ${what}\n`);
         process.exit(130);
       }
       stopping = true;
-      attune.log.info({ signal: sig }, 'stopping: draining in-flight work');
+      attune.log.info({ signal: sig }, 'stopping: draining in-flight work (a second signal kills running actions and exits)');
       resolve();
     };
-    process.once('SIGINT', () => onSignal('SIGINT'));
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
 }

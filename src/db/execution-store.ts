@@ -8,6 +8,7 @@
  * Reads for the API and the CLI are in `executions-repo.ts`.
  */
 import { transitionFrom, type ExecutionStatus, type ReportedStatus } from '../domain/execution-lifecycle.ts';
+import type { ActionPolicy } from '../domain/policy-schema.ts';
 import type { ReportUpdate } from '../domain/report-folding.ts';
 import type { StoredExecution } from './executions-repo.ts';
 import type { Queryable } from './sql.ts';
@@ -39,13 +40,16 @@ export interface NewExecution {
   trace: string;
   attempt: number;
   retryOf: number | null;
+  /** The effective policies (action's, overridden by the rule's), or null. */
+  policy?: ActionPolicy | null;
 }
 
 /** A manual run or a rerun: the new execution, `requested`. */
 export async function insertRequested(db: Queryable, e: NewExecution): Promise<StoredExecution> {
   const [row] = await db<StoredExecution[]>`
-    insert into execution (action_ref, parameters, secrets, status, trace, timeout_ms, attempt, retry_of)
-    values (${e.actionRef}, ${db.json(e.parameters as never)}, ${e.secrets}, 'requested', ${e.trace}, ${e.timeoutMs}, ${e.attempt}, ${e.retryOf})
+    insert into execution (action_ref, parameters, secrets, status, trace, timeout_ms, attempt, retry_of, policy)
+    values (${e.actionRef}, ${db.json(e.parameters as never)}, ${e.secrets}, 'requested', ${e.trace}, ${e.timeoutMs}, ${e.attempt}, ${e.retryOf},
+            ${e.policy ? db.json(e.policy) : null})
     returning *`;
   if (!row) throw new Error('insert of the execution returned nothing');
   return row;
@@ -62,6 +66,7 @@ export interface EnforcedExecution {
   secrets: string | null;
   /** Why the execution cannot run (bad parameters): it is born `failed` with this reason, its enforcement too. */
   error: string | null;
+  policy: ActionPolicy | null;
 }
 
 /**
@@ -88,11 +93,12 @@ export async function insertEnforced(
     secrets: p.error ? null : p.secrets,
     status: p.error ? 'failed' : 'requested',
     reason: p.error,
+    policy: p.policy,
   }));
   return tx<{ id: number; trace: string }[]>`
     with x as (
       select * from jsonb_to_recordset(${tx.json(rows as never)}) as x(
-        rule_id bigint, rule_ref text, event_id uuid, trace text, enf_status text, action_ref text, parameters jsonb, secrets text, status text, reason text)),
+        rule_id bigint, rule_ref text, event_id uuid, trace text, enf_status text, action_ref text, parameters jsonb, secrets text, status text, reason text, policy jsonb)),
     enf_ins as (
       insert into enforcement (rule_id, rule_ref, event_id, trace, status, reason)
       select rule_id, rule_ref, event_id, trace, enf_status, reason from x
@@ -103,8 +109,8 @@ export async function insertEnforced(
       union all
       select id, rule_id, event_id from enforcement where event_id = any(${eventIds as string[]}::uuid[])),
     exec_ins as (
-      insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at)
-      select enf.id, x.action_ref, x.parameters, x.secrets, x.status, x.reason, x.trace, case when x.status = 'failed' then now() end
+      insert into execution (enforcement_id, action_ref, parameters, secrets, status, status_reason, trace, finished_at, policy)
+      select enf.id, x.action_ref, x.parameters, x.secrets, x.status, x.reason, x.trace, case when x.status = 'failed' then now() end, x.policy
       from x join enf on enf.rule_id = x.rule_id and enf.event_id = x.event_id
       on conflict (enforcement_id) do nothing
       returning id, trace, status)
@@ -137,7 +143,10 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   if (ids.length === 0) return [];
   const rows = await db<{ id: number }[]>`
     update execution set status = 'failed', finished_at = now(), updated_at = now(),
-      status_reason = 'no live worker offers runtime "' || a.runtime || '" (gave up after ' || ${gaveUpAfterS} || ' s)'
+      status_reason = case
+        when lower(a.runtime) = 'node' and coalesce(a.entry_point, '') = '' and coalesce(a.command, '') = ''
+          then 'no live worker has an in-process handler for "' || a.ref || '"'
+        else 'no live worker offers runtime "' || a.runtime || '"' end || ' (gave up after ' || ${gaveUpAfterS} || ' s)'
     from action a
     where a.ref = execution.action_ref and execution.id = any(${ids as number[]}::bigint[])
       and execution.status = any(${narrowedFrom.failedWaiting}::text[])
@@ -145,16 +154,27 @@ export async function failWaiting(db: Queryable, ids: readonly number[], gaveUpA
   return rows.map((r) => r.id);
 }
 
+export interface AppliedReport {
+  id: number;
+  status: ExecutionStatus;
+  trace: string;
+  attempt: number;
+  /** Read with the row (no extra round trip): what the manager needs for retries and slots. */
+  policy: ActionPolicy | null;
+  /** The workflow this execution is a task of. */
+  parent_id: number | null;
+}
+
 /**
  * Applies folded worker reports: one conditional update per target status, each from the states
  * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
  */
-export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<{ id: number; status: ExecutionStatus; trace: string }[]> {
+export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<AppliedReport[]> {
   const byStatus = new Map<ReportedStatus, ReportUpdate[]>();
   for (const u of updates) byStatus.set(u.status, [...(byStatus.get(u.status) ?? []), u]);
-  const out: { id: number; status: ExecutionStatus; trace: string }[] = [];
+  const out: AppliedReport[] = [];
   for (const [status, rows] of byStatus) {
-    const applied = await tx<{ id: number; status: ExecutionStatus; trace: string }[]>`
+    const applied = await tx<AppliedReport[]>`
       update execution e set
         status = x.status,
         worker_id = coalesce(x.worker_id, e.worker_id),
@@ -170,7 +190,7 @@ export async function applyReports(tx: Queryable, updates: readonly ReportUpdate
         id bigint, status text, worker_id text, started_at timestamptz, finished_at timestamptz,
         result jsonb, exit_code integer, stdout text, stderr text, reason text)
       where e.id = x.id and e.status = any(${transitionFrom(status)}::text[])
-      returning e.id, e.status, e.trace`;
+      returning e.id, e.status, e.trace, e.attempt, e.policy, e.parent_id`;
     out.push(...applied);
   }
   return out;
@@ -228,3 +248,5 @@ export async function markCanceling(db: Queryable, id: number): Promise<StoredEx
     where id = ${id} and status = any(${narrowedFrom.canceling}::text[]) returning *`;
   return row ?? null;
 }
+
+export { finishWorkflow, insertChildren, markWorkflowRunning, type ChildToInsert } from './execution-store-workflow.ts';

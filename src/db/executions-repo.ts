@@ -18,6 +18,10 @@ export interface ExecutionRow {
   trace: string;
   attempt: number;
   retry_of: number | null;
+  /** The workflow this execution is a task of, with the task's name and item index. */
+  parent_id: number | null;
+  task_name: string | null;
+  item_index: number | null;
   requested_at: Date;
   scheduled_at: Date | null;
   started_at: Date | null;
@@ -33,6 +37,8 @@ export interface StoredExecution extends ExecutionRow {
 export interface ListOptions {
   status?: ExecutionStatus;
   action?: string;
+  /** Only the tasks of this workflow execution. */
+  parent?: number;
   limit?: number;
 }
 
@@ -46,6 +52,7 @@ export async function listExecutions(sql: Sql, o: ListOptions = {}): Promise<Exe
   return sql<ExecutionRow[]>`
     select * from execution
     where true ${o.status ? sql`and status = ${o.status}` : sql``} ${o.action ? sql`and action_ref = ${o.action}` : sql``}
+      ${o.parent ? sql`and parent_id = ${o.parent}` : sql``}
     order by id desc limit ${limit}`;
 }
 
@@ -67,4 +74,31 @@ export async function waitForExecution(sql: Sql, id: number, o: WaitOptions = {}
     if (Date.now() > deadline) throw new Error(`execution ${id} still ${row.status} after ${o.timeoutMs ?? 60_000} ms`);
     await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
   }
+}
+
+/** One attempt of a retry chain. */
+export interface ChainLink {
+  id: number;
+  attempt: number;
+  status: ExecutionStatus;
+  status_reason: string | null;
+  requested_at: Date;
+  not_before: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+/** Every attempt of the retry chain the execution belongs to (first to last, linked by `retry_of`). */
+export async function executionChain(sql: Sql, id: number): Promise<ChainLink[]> {
+  return sql<ChainLink[]>`
+    with recursive up as (
+      select id, retry_of from execution where id = ${id}
+      union all
+      select e.id, e.retry_of from execution e join up on e.id = up.retry_of),
+    down as (
+      select id from up where retry_of is null
+      union all
+      select e.id from execution e join down on e.retry_of = down.id)
+    select id, attempt, status, status_reason, requested_at, not_before, started_at, finished_at
+    from execution where id in (select id from down) order by id`;
 }

@@ -40,3 +40,12 @@ export async function migrate(sql: Sql, schema: string): Promise<MigrationResult
   });
   return { applied, current: migrations.at(-1)?.version ?? 0 };
 }
+
+/** Migrations not applied yet to `schema` (all of them when the schema or its table is missing). */
+export async function pendingMigrations(sql: Sql, schema: string): Promise<string[]> {
+  const migrations = await listMigrations();
+  const [{ table } = { table: null }] = await sql<{ table: string | null }[]>`select to_regclass(${`"${schema}".attune_migration`})::text as table`;
+  if (table === null) return migrations.map((m) => m.file);
+  const done = new Set((await sql.unsafe<{ version: number }[]>(`select version from "${schema}".attune_migration`)).map((r) => r.version));
+  return migrations.filter((m) => !done.has(m.version)).map((m) => m.file);
+}

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { TransactionSql } from 'postgres';
 import { ValidationError } from '../errors.ts';
+import { policyProblems, type ActionPolicy, type FlowControl } from '../domain/policy-schema.ts';
 import type { Sql } from './sql.ts';
 
 export interface PackLoadResult {
@@ -32,6 +33,10 @@ export interface ActionToStore {
   entryPoint: string | null;
   parameters: Record<string, unknown>;
   timeoutMs: number | null;
+  idempotent: boolean;
+  policy: ActionPolicy | null;
+  /** The checked definition of a `runtime: workflow` action. */
+  workflow: Record<string, unknown> | null;
 }
 
 export interface RuleToStore {
@@ -44,6 +49,9 @@ export interface RuleToStore {
   criteria: Record<string, unknown>;
   actionRef: string;
   actionParams: Record<string, unknown>;
+  /** The rule's override of the action's policies, or null. */
+  policy: ActionPolicy | null;
+  flow: FlowControl | null;
 }
 
 export interface PackToStore {
@@ -75,30 +83,51 @@ export async function storePack(sql: Sql, def: PackToStore): Promise<PackLoadRes
   await sql.begin(async (tx) => {
     await tx`insert into pack (ref, version, description, path) values (${def.ref}, ${def.version}, ${def.description}, ${def.path})
       on conflict (ref) do update set version = excluded.version, description = excluded.description, path = excluded.path, loaded_at = now()`;
-    for (const t of def.triggers) {
-      await tx`insert into trigger (ref, pack, name, description, parameters, payload_schema)
-        values (${`${def.ref}.${t.name}`}, ${def.ref}, ${t.name}, ${t.description}, ${tx.json(t.parameters as never)}, ${tx.json(t.payloadSchema as never)})
-        on conflict (ref) do update set description = excluded.description, parameters = excluded.parameters, payload_schema = excluded.payload_schema`;
-    }
-    for (const a of def.actions) {
-      await tx`insert into action (ref, pack, name, description, runtime, command, entry_point, pack_path, parameters, timeout_ms)
-        values (${`${def.ref}.${a.name}`}, ${def.ref}, ${a.name}, ${a.description}, ${a.runtime}, ${a.command}, ${a.entryPoint},
-                ${def.path}, ${tx.json(a.parameters as never)}, ${a.timeoutMs})
-        on conflict (ref) do update set description = excluded.description, runtime = excluded.runtime, command = excluded.command,
-          entry_point = excluded.entry_point, pack_path = excluded.pack_path, parameters = excluded.parameters,
-          timeout_ms = excluded.timeout_ms, updated_at = now()`;
-    }
+    for (const t of def.triggers) await upsertTrigger(tx, def.ref, t);
+    for (const a of def.actions) await upsertAction(tx, def.ref, def.path, a);
     for (const r of def.rules) await storeRule(tx, r);
   });
   return { pack: def.ref, triggers: def.triggers.length, actions: def.actions.length, rules: def.rules.length };
+}
+
+/**
+ * Stores code-first triggers and actions (`defineTrigger`, `defineAction`) of one pack: the pack
+ * row is created if missing and otherwise left as it is (a pack folder of the same name keeps its
+ * version and path); the definitions are upserted like a pack's.
+ */
+export async function storeDefinitions(sql: Sql, pack: string, triggers: TriggerToStore[], actions: ActionToStore[]): Promise<PackLoadResult> {
+  await sql.begin(async (tx) => {
+    await tx`insert into pack (ref, description) values (${pack}, 'defined in code') on conflict (ref) do nothing`;
+    for (const t of triggers) await upsertTrigger(tx, pack, t);
+    for (const a of actions) await upsertAction(tx, pack, null, a);
+  });
+  return { pack, triggers: triggers.length, actions: actions.length, rules: 0 };
+}
+
+async function upsertTrigger(tx: TransactionSql, pack: string, t: TriggerToStore): Promise<void> {
+  await tx`insert into trigger (ref, pack, name, description, parameters, payload_schema)
+    values (${`${pack}.${t.name}`}, ${pack}, ${t.name}, ${t.description}, ${tx.json(t.parameters as never)}, ${tx.json(t.payloadSchema as never)})
+    on conflict (ref) do update set description = excluded.description, parameters = excluded.parameters, payload_schema = excluded.payload_schema`;
+}
+
+async function upsertAction(tx: TransactionSql, pack: string, packPath: string | null, a: ActionToStore): Promise<void> {
+  await tx`insert into action (ref, pack, name, description, runtime, command, entry_point, pack_path, parameters, timeout_ms, idempotent, policy, workflow)
+    values (${`${pack}.${a.name}`}, ${pack}, ${a.name}, ${a.description}, ${a.runtime}, ${a.command}, ${a.entryPoint},
+            ${packPath}, ${tx.json(a.parameters as never)}, ${a.timeoutMs}, ${a.idempotent}, ${a.policy ? tx.json(a.policy) : null},
+            ${a.workflow ? tx.json(a.workflow as never) : null})
+    on conflict (ref) do update set description = excluded.description, runtime = excluded.runtime, command = excluded.command,
+      entry_point = excluded.entry_point, pack_path = excluded.pack_path, parameters = excluded.parameters,
+      timeout_ms = excluded.timeout_ms, idempotent = excluded.idempotent, policy = excluded.policy, workflow = excluded.workflow, updated_at = now()`;
 }
 
 /** Upserts one (already checked) rule; an unknown trigger or action is an error naming the rule. */
 export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<number> {
   const [trigger] = await tx`select ref from trigger where ref = ${r.triggerRef}`;
   if (!trigger) throw new ValidationError(`rule "${r.ref}": unknown trigger "${r.triggerRef}" (load its pack first)`);
-  const [action] = await tx`select ref from action where ref = ${r.actionRef}`;
+  const [action] = await tx<{ idempotent: boolean }[]>`select idempotent from action where ref = ${r.actionRef}`;
   if (!action) throw new ValidationError(`rule "${r.ref}": unknown action "${r.actionRef}" (load its pack first)`);
+  const problems = policyProblems(r.policy, action.idempotent);
+  if (problems.length > 0) throw new ValidationError(`rule "${r.ref}": action.${problems.join('; ')}`);
   let instanceId: number | null = null;
   if (Object.keys(r.triggerParameters).length > 0) {
     const hash = paramsHash(r.triggerParameters);
@@ -109,12 +138,12 @@ export async function storeRule(tx: TransactionSql, r: RuleToStore): Promise<num
     instanceId = row?.id ?? null;
   }
   const [saved] = await tx<{ id: number }[]>`
-    insert into rule (ref, pack, description, enabled, trigger_ref, trigger_instance_id, criteria, action_ref, action_params)
+    insert into rule (ref, pack, description, enabled, trigger_ref, trigger_instance_id, criteria, action_ref, action_params, policy, flow)
     values (${r.ref}, ${r.pack}, ${r.description}, ${r.enabled}, ${r.triggerRef}, ${instanceId}, ${tx.json(r.criteria as never)},
-            ${r.actionRef}, ${tx.json(r.actionParams as never)})
+            ${r.actionRef}, ${tx.json(r.actionParams as never)}, ${r.policy ? tx.json(r.policy) : null}, ${r.flow ? tx.json(r.flow) : null})
     on conflict (ref) do update set description = excluded.description, enabled = excluded.enabled, trigger_ref = excluded.trigger_ref,
       trigger_instance_id = excluded.trigger_instance_id, criteria = excluded.criteria, action_ref = excluded.action_ref,
-      action_params = excluded.action_params, updated_at = now()
+      action_params = excluded.action_params, policy = excluded.policy, flow = excluded.flow, updated_at = now()
     returning id`;
   return saved?.id ?? 0;
 }

@@ -4,6 +4,10 @@
  *   requested → scheduled → running → succeeded | failed | timeout
  *   plus delayed (policy), canceling → canceled, and abandoned (worker lost).
  *
+ * `delayed` is a policy's hold: a retry is born `delayed` with `not_before` (its backoff), a
+ * concurrency or rate limit moves a `requested` one there; when its time or slot comes it goes back
+ * to `requested` (`src/db/execution-store-policies.ts`, docs/policies.md).
+ *
  * Reports can arrive late, twice or out of order (a `running` after `succeeded`): a transition
  * that is not allowed is simply not applied. Terminal states never change. The one writer of
  * execution rows (`src/db/execution-store.ts`) takes the `where status = any(…)` of every

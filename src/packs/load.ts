@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
+import { packWorkflows } from '../workflows/pack-workflows.ts';
 import { actionFileSchema, packFileSchema, ruleFileSchema, triggerFileSchema, type PackDefinition } from './schema.ts';
 
 async function readYaml<S extends z.ZodType>(file: string, schema: S): Promise<z.output<S>> {
@@ -48,5 +49,8 @@ export async function loadPackDir(dir: string): Promise<PackDefinition> {
   for (const r of rules) {
     if (r.pack && r.pack !== ref) throw new ValidationError(`rule "${r.name}" says pack "${r.pack}" but is in pack "${ref}"`);
   }
-  return { ref, version: meta.version, description: meta.description, path: root, actions, triggers, rules };
+  const workflows = await packWorkflows(root, actions).catch((err: unknown) => {
+    throw err instanceof ValidationError ? new ValidationError(`${path.join(root, 'actions')}: ${err.message}`) : err;
+  });
+  return { ref, version: meta.version, description: meta.description, path: root, actions, triggers, rules, workflows };
 }

@@ -5,7 +5,14 @@
 import { storePack, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import { checkedRule } from '../rules/rule-check.ts';
-import type { PackDefinition } from './schema.ts';
+import { isEmptyPolicy, type ActionPolicy } from '../domain/policy-schema.ts';
+import type { ActionFile, PackDefinition } from './schema.ts';
+
+/** The action's policies as stored (`action.policy`), or null when it has none. */
+function actionPolicy(a: ActionFile): ActionPolicy | null {
+  const p: ActionPolicy = { retry: a.retry, concurrency: a.concurrency, rate_limit: a.rate_limit };
+  return isEmptyPolicy(p) ? null : (JSON.parse(JSON.stringify(p)) as ActionPolicy);
+}
 
 export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadResult> {
   return storePack(sql, {
@@ -22,6 +29,9 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
       entryPoint: a.entry_point ?? null,
       parameters: a.parameters,
       timeoutMs: a.timeout ? Math.round(a.timeout * 1000) : null,
+      idempotent: a.idempotent,
+      policy: actionPolicy(a),
+      workflow: def.workflows.get(a.name) ?? null,
     })),
     rules: def.rules.map((r) => checkedRule(def.ref, r)),
   });

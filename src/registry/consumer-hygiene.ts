@@ -8,6 +8,8 @@
  *   (`forget-consumer.lua`: checked and removed atomically, never with entries).
  * A consumer that holds entries stays until they are claimed elsewhere (after `claimIdleMs`).
  */
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../config.ts';
 import { isLive } from '../domain/worker-selection.ts';
 import { groupedStreams, type KeyCatalog, type StreamCatalog } from '../streams/catalog.ts';
 import type { AttuneRedis } from '../streams/redis.ts';
@@ -75,4 +77,14 @@ export async function pruneGone(d: HygieneDeps, o: { liveMs: number; goneAfterMs
     }
   }
   return pruned;
+}
+
+/** One pass as the trimmer runs it: `streams.goneAfterMs`, at least `workerLiveMs` and 2 × `blockMs`. */
+export function hygienePass(d: HygieneDeps & { config: ResolvedConfig }, log: Logger): () => Promise<void> {
+  const { config } = d;
+  const goneAfterMs = Math.max(config.streams.goneAfterMs, config.workerLiveMs, 2 * config.consumer.blockMs);
+  return async () => {
+    const pruned = await pruneGone(d, { liveMs: config.workerLiveMs, goneAfterMs });
+    if (pruned.registrations.length + pruned.controlStreams.length + pruned.consumers.length > 0) log.info(pruned, 'removed what dead processes left behind');
+  };
 }

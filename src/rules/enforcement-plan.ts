@@ -33,7 +33,7 @@ export interface RuleRow {
  * What the execution store inserts for one match, before the secrets are sealed: `parameters`
  * rendered and validated, or `error` saying why the execution cannot run.
  */
-export type PlannedEnforcement = Omit<EnforcedExecution, 'secrets'>;
+export type PlannedEnforcement = Omit<EnforcedExecution, 'secrets' | 'policy'>;
 
 function iso(d: Date | string): string {
   return typeof d === 'string' ? d : d.toISOString();

@@ -1,16 +1,30 @@
 /** Checks a rule definition before it is stored or dry-run: its criteria, templates and trigger parameters. */
 import type { RuleToStore } from '../db/packs-repo.ts';
 import { ValidationError } from '../errors.ts';
+import { isEmptyPolicy } from '../domain/policy-schema.ts';
 import type { RuleFile } from '../packs/schema.ts';
 import { validateTriggerParameters } from '../triggers/trigger-params.ts';
 import { validateCriteria } from './criteria.ts';
 import { validateTemplates } from './template.ts';
+
+/** The key templates of a rule's policy override and flow control, by where they are. */
+function policyKeys(r: RuleFile): Record<string, unknown> {
+  const keys: Record<string, string | undefined> = {
+    'action.policy.concurrency.key': r.action.policy?.concurrency?.key,
+    'action.policy.rate_limit.key': r.action.policy?.rate_limit?.key,
+    'flow.throttle.key': r.flow?.throttle?.key,
+    'flow.debounce.key': r.flow?.debounce?.key,
+    'flow.dedupe.key': r.flow?.dedupe?.key,
+  };
+  return Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined));
+}
 
 /** Why a rule cannot be saved (empty when it can), each problem naming the part of the rule. */
 export function ruleProblems(r: RuleFile): string[] {
   return [
     ...validateCriteria(r.criteria),
     ...validateTemplates(r.action.parameters),
+    ...validateTemplates(policyKeys(r)).map((p) => `key template ${p}`),
     ...validateTriggerParameters(r.trigger.type, r.trigger.parameters).map((p) => `trigger parameters: ${p}`),
   ];
 }
@@ -30,5 +44,7 @@ export function checkedRule(pack: string, r: RuleFile): RuleToStore {
     criteria: r.criteria,
     actionRef: r.action.ref,
     actionParams: r.action.parameters,
+    policy: r.action.policy && !isEmptyPolicy(r.action.policy) ? r.action.policy : null,
+    flow: r.flow && Object.keys(r.flow).length > 0 ? r.flow : null,
   };
 }

@@ -126,8 +126,38 @@ export function renderParameters(params: Record<string, unknown>, ctx: TemplateC
   return renderNode(params, '', scope) as Record<string, unknown>;
 }
 
+/** Renders every template in `node` (any JSON value) with `scope`; a TemplateError names `path`. */
+export function renderTemplates(node: unknown, scope: object, path = ''): unknown {
+  return renderNode(node, path, scope);
+}
+
+/** A Liquid condition (`succeeded and result.exit_code == 0`, braces optional) as an `if` template. */
+function conditionSource(condition: string): string {
+  const inner = /^\s*\{\{([\s\S]*)\}\}\s*$/.exec(condition)?.[1] ?? condition;
+  return `{% if ${inner} %}1{% endif %}`;
+}
+
+/** Evaluates a Liquid condition against `scope`; a TemplateError names `path`. */
+export function evaluateCondition(condition: string, scope: object, path: string): boolean {
+  try {
+    return renderString(conditionSource(condition), scope) === '1';
+  } catch (err) {
+    throw new TemplateError(path, err);
+  }
+}
+
+/** Parses a condition without evaluating it: the problem, or null. */
+export function conditionProblem(condition: string, path: string): string | null {
+  try {
+    compile(conditionSource(condition));
+    return null;
+  } catch (err) {
+    return new TemplateError(path, err).message;
+  }
+}
+
 /** Parses every template without rendering (when a rule is loaded); problems name the parameter. */
-export function validateTemplates(params: Record<string, unknown>): string[] {
+export function validateTemplates(params: unknown, root = ''): string[] {
   const problems: string[] = [];
   const walk = (node: unknown, path: string): void => {
     if (typeof node === 'string') {
@@ -140,6 +170,11 @@ export function validateTemplates(params: Record<string, unknown>): string[] {
     } else if (Array.isArray(node)) node.forEach((item, i) => walk(item, childPath(path, i)));
     else if (isPlainObject(node)) for (const [key, value] of Object.entries(node)) walk(value, childPath(path, key));
   };
-  walk(params, '');
+  walk(params, root);
   return problems;
+}
+
+/** Renders a policy or flow-control key template (`{{ parameters.host }}`, `{{ trigger.host }}`) over `scope`, as text. */
+export function renderKey(template: string, scope: object): string {
+  return printed(renderNode(template, 'key', scope));
 }

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { toError } from '../errors.ts';
 import { OutputCapture } from './output.ts';
+import { trackGroup, untrackGroup } from './running-groups.ts';
 
 export interface ChildRequest {
   file: string;
@@ -19,6 +20,8 @@ export interface ChildRequest {
   outputLimitBytes: number;
   killGraceMs: number;
   signal?: AbortSignal;
+  /** What the group runs, for the report of a process that kills it on exit (`execution 12 (core.local)`). */
+  label?: string;
 }
 
 /** How the run ended: the process exited by itself, was killed by us, or never started. */
@@ -99,6 +102,7 @@ export function runChild(req: ChildRequest): Promise<ChildResult> {
       clearTimeout(graceTimer);
       clearTimeout(closeTimer);
       req.signal?.removeEventListener('abort', onAbort);
+      if (child.pid !== undefined) untrackGroup(child.pid);
       child.stdin?.destroy();
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -133,7 +137,10 @@ export function runChild(req: ChildRequest): Promise<ChildResult> {
     child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.stdin?.on('error', ignore);
-    if (child.pid !== undefined) child.stdin?.end(req.stdin);
+    if (child.pid !== undefined) {
+      trackGroup(child.pid, req.label ?? req.file);
+      child.stdin?.end(req.stdin);
+    }
 
     if (req.timeoutMs > 0 && Number.isFinite(req.timeoutMs)) {
       timeoutTimer = setTimeout(() => {

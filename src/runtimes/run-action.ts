@@ -235,6 +235,7 @@ async function run(spec: ActionSpec, params: Record<string, unknown>, ctx: RunCo
     outputLimitBytes: limits.outputLimitBytes,
     killGraceMs: limits.killGraceMs,
     signal: options.signal,
+    label: `execution ${ctx.executionId} (${ctx.actionRef})`,
   });
   return childOutcome(res, inv, cwd, limits);
 }

@@ -5,7 +5,18 @@
  */
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
-import { deadLetter, eventCreated, executionRequested, executionScheduled, executionStatusReport, ruleChanged, workerControl } from './messages.ts';
+import {
+  deadLetter,
+  eventCreated,
+  executionRequested,
+  executionScheduled,
+  executionStatusReport,
+  ruleChanged,
+  workerControl,
+  workflowChildFinished,
+  workflowControl,
+  workflowStart,
+} from './messages.ts';
 
 export interface StreamDef<S extends z.ZodType = z.ZodType> {
   /** The message type; also the `type` field of every entry. */
@@ -18,6 +29,7 @@ export interface StreamDef<S extends z.ZodType = z.ZodType> {
 }
 
 const runtimeName = /^[a-z0-9_-]+$/;
+const actionRef = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 function def<S extends z.ZodType>(namespace: string, type: string, schema: S, group: string | null): StreamDef<S> {
   return { type, key: `${namespace}:${type}`, schema, group };
@@ -35,11 +47,19 @@ export function streamCatalog(namespace: string) {
       if (!runtimeName.test(name)) throw new Error(`invalid runtime name "${runtime}"`);
       return def(namespace, `execution.scheduled.${name}`, executionScheduled, 'worker');
     },
+    /** Executions of a `node` action run by an in-process handler: read only by workers that registered it. */
+    executionScheduledHandler(ref: string) {
+      if (!actionRef.test(ref)) throw new Error(`invalid action ref "${ref}"`);
+      return def(namespace, `execution.scheduled.handler.${ref}`, executionScheduled, 'worker');
+    },
     executionStatus: def(namespace, 'execution.status', executionStatusReport, 'manager'),
     ruleChanged: def(namespace, 'rule.changed', ruleChanged, null),
     workerControl(workerId: string) {
       return def(namespace, `worker.${workerId}.control`, workerControl, null);
     },
+    workflowStart: def(namespace, 'workflow.start', workflowStart, 'workflow'),
+    workflowChildFinished: def(namespace, 'workflow.child_finished', workflowChildFinished, 'workflow'),
+    workflowControl: def(namespace, 'workflow.control', workflowControl, 'workflow'),
     dead: def(namespace, 'dead', deadLetter, null),
     /** The message type of a key of this namespace (`{namespace}:{type}` → `{type}`), or null for a key of another. */
     typeOf(key: string): string | null {
@@ -51,7 +71,16 @@ export type StreamCatalog = ReturnType<typeof streamCatalog>;
 
 /** Every stream key of a namespace, for `attune streams` (scheduled streams found by SCAN). */
 export function fixedStreams(catalog: StreamCatalog): StreamDef[] {
-  return [catalog.eventCreated, catalog.executionRequested, catalog.executionStatus, catalog.ruleChanged, catalog.dead];
+  return [
+    catalog.eventCreated,
+    catalog.executionRequested,
+    catalog.executionStatus,
+    catalog.workflowStart,
+    catalog.workflowChildFinished,
+    catalog.workflowControl,
+    catalog.ruleChanged,
+    catalog.dead,
+  ];
 }
 
 /** The streams read by a consumer group (trimmed only behind the group), scheduled streams found by SCAN. */
@@ -87,13 +116,30 @@ export function keyCatalog(namespace: string) {
      * worker before it reports, moved into Postgres and deleted by the manager.
      */
     executionOutput: (executionId: number) => `${namespace}:execution:${executionId}:output`,
+    /** Set of the execution ids holding a concurrency slot of a scope (`<action>|<key>`). */
+    slotHolders: (scope: string) => `${namespace}:slots:${scope}`,
+    /** Sorted set: the execution ids waiting for a slot of a scope, oldest first. */
+    slotLine: (scope: string) => `${namespace}:slot-line:${scope}`,
+    /** SCAN pattern of every scope's holders. */
+    slotHoldersPattern: `${namespace}:slots:*`,
+    /** SCAN pattern of every scope's line. */
+    slotLinePattern: `${namespace}:slot-line:*`,
+    /** The scope of a holders or line key (null for another key). */
+    slotScopeOf(key: string): string | null {
+      for (const p of [`${namespace}:slots:`, `${namespace}:slot-line:`]) if (key.startsWith(p)) return key.slice(p.length);
+      return null;
+    },
+    /** String: the scope whose slot (or place in line) the execution has, so a release needs only the id. */
+    executionSlot: (executionId: number) => `${namespace}:execution:${executionId}:slot`,
+    /** Sorted set: the executions a rate limit counted in its sliding window (`<action>|<key>`). */
+    rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
     trimLock: `${namespace}:lock:trim`,
     /** SCAN pattern of the workers' control streams (`worker.<id>.control`). */
     controlPattern: `${namespace}:worker.*.control`,
-    /** SCAN pattern of the per-runtime scheduled streams. */
+    /** SCAN pattern of the per-runtime and per-handler scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** What every key of the namespace starts with. */
     prefix: `${namespace}:`,

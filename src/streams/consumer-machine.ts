@@ -4,6 +4,9 @@
  *   starting → consuming ⇄ handling → draining → stopped
  *                  ↘ backingOff ↗  (Redis/Postgres errors: back off, reconnect, retry)
  *
+ * Any successful read or handled batch resets the failure count; a STOP that finds the consumer
+ * backing off (or makes a failing batch back off) drains at once instead of retrying.
+ *
  * The I/O (`prepare`, `read`, `handle`, `drain`) is injected with `.provide()`; tests drive the
  * machine with stub actors. A batch whose handling failed for an infrastructure reason is kept and
  * handled again after the back-off, so a service restart does not count as a delivery.
@@ -93,6 +96,7 @@ export function createConsumerMachine<B extends { length: number }>() {
             {
               guard: { type: 'isEmpty', params: ({ event }) => ({ batch: event.output }) },
               target: 'afterRead',
+              actions: 'resetFailures', // the read worked: Redis is back, the next back-off starts short
             },
             {
               target: 'handling',
@@ -134,6 +138,8 @@ export function createConsumerMachine<B extends { length: number }>() {
         },
       },
       backingOff: {
+        // Asked to stop while a batch kept failing: stop now (the batch stays pending for a claim).
+        always: { guard: 'isStopping', target: 'draining', actions: 'clearBatch' },
         on: { STOP: { target: 'draining', actions: ['markStopping', 'clearBatch'] } },
         after: {
           backoff: [{ guard: 'hasBatch', target: 'handling' }, { guard: 'isPrepared', target: 'consuming' }, { target: 'starting' }],

@@ -71,6 +71,26 @@ export const workerControl = z.object({
 });
 export type WorkerControl = z.infer<typeof workerControl>;
 
+/** A workflow execution was scheduled: the workflow actor creates its machine and its first children. */
+export const workflowStart = z.object({
+  executionId: z.number().int().positive(),
+});
+export type WorkflowStart = z.infer<typeof workflowStart>;
+
+/** A child execution of a workflow reached a terminal state (manager, workflow actor, sweeper). */
+export const workflowChildFinished = z.object({
+  workflowId: z.number().int().positive(),
+  childId: z.number().int().positive(),
+});
+export type WorkflowChildFinished = z.infer<typeof workflowChildFinished>;
+
+/** Cancel, pause or resume a running workflow. */
+export const workflowControl = z.object({
+  executionId: z.number().int().positive(),
+  command: z.enum(['cancel', 'pause', 'resume']),
+});
+export type WorkflowControl = z.infer<typeof workflowControl>;
+
 export const deadLetter = z.object({
   origin: z.string(),
   originType: z.string(),

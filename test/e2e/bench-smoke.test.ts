@@ -30,6 +30,9 @@ const figures = [
   'backlog.firstTenth',
   'backlog.lastTenth',
   'backlog.ratio',
+  'settle.timeout',
+  'settle.exit',
+  'settle.cancel',
 ];
 
 describe('npm run bench -- --quick', () => {

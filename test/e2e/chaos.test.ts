@@ -20,8 +20,9 @@ describe('npm run chaos (small)', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code, out).toBe(0);
     expect(out).toMatch(/events stored\s+200\n/);
-    expect(out).toMatch(/duplicates\s+0 /);
-    expect(out).toMatch(/missing\s+0 /);
+    expect(out).toMatch(/duplicates\s+0 \(events 0, enforcements 0, executions 0, runs 0\)\n/);
+    expect(out).toMatch(/missing\s+0 \(events 0, enforcements 0, executions 0, unfinished 0\)\n/);
+    expect(out).toMatch(/pending \+ lag\s+0\n/);
     expect(out).toMatch(/Redis restarts\s+1\n/);
     expect(out).toMatch(/Postgres restarts\s+1\n/);
     expect(out).toMatch(/actor SIGKILLs\s+[1-9]/);

@@ -98,25 +98,28 @@ describe('consumer loop', () => {
   it('retries a failing message and dead-letters it after maxDeliveries; the rest of its batch is acked', async () => {
     const def = { ...catalog.executionRequested, key: `${iso.namespace}:retry-test` };
     const handled: number[] = [];
-    let attempts = 0;
+    const calls: number[][] = [];
     consumer(
       'c2',
       async (batch) => {
-        if (batch.some((d) => d.message.payload.executionId === 13)) {
-          attempts++;
-          throw new Error('unlucky thirteen');
-        }
+        calls.push(batch.map((d) => d.message.payload.executionId));
+        if (batch.some((d) => d.message.payload.executionId === 13)) throw new Error('unlucky thirteen');
         handled.push(...batch.map((d) => d.message.payload.executionId));
       },
       def,
     );
     await eventually('group created', async () => (await raw.exists(def.key)) === 1);
     await publisher.publishMany([12, 13, 14].map((executionId) => ({ def, payload: { executionId } })));
-    await eventually('12 and 14 handled', () => handled.includes(12) && handled.includes(14));
-    const dead = await eventually('13 dead-lettered', async () => (await deadEntries()).find((d) => d.origin === def.key));
-    expect(dead.error).toMatch(/delivered 4 times \(max 3\); last error: unlucky thirteen/);
-    expect(attempts).toBeGreaterThanOrEqual(3);
-    expect(await pending(def)).toBe(0);
+    await eventually('13 dead-lettered and nothing pending', async () => (await deadEntries()).some((d) => d.origin === def.key) && (await pending(def)) === 0);
+    const dead = (await deadEntries()).filter((d) => d.origin === def.key);
+    expect(dead).toHaveLength(1); // exactly one dead letter: the culprit
+    expect(dead[0]?.error).toMatch(/delivered 4 times \(max 3\); last error: unlucky thirteen/);
+    const letter = JSON.parse(dead[0]?.payload as string) as { deliveries: number; group: string; fields: { payload: string } };
+    expect(letter).toMatchObject({ deliveries: 4, group: 'scheduler' });
+    expect(JSON.parse(letter.fields.payload)).toEqual({ executionId: 13 });
+    // 13 alone once per delivery (directly, or when its batch is split); the 4th goes to dead unhandled.
+    expect(calls.filter((c) => c.length === 1 && c[0] === 13)).toHaveLength(3);
+    expect(handled.sort()).toEqual([12, 14]); // each of the others handled exactly once, and acked
   });
 
   it('a transient error retries the same batch without counting a delivery', async () => {
@@ -136,10 +139,10 @@ describe('consumer loop', () => {
     );
     await eventually('group created', async () => (await raw.exists(def.key)) === 1);
     await publisher.publish(def, { executionId: 5 });
-    await eventually('handled after 3 transient failures', () => got.length === 1);
+    await eventually('handled after 3 transient failures, and acked', async () => got.length === 1 && (await pending(def)) === 0);
     expect(failures).toBe(3);
+    expect(got).toHaveLength(1);
     expect(got[0]?.deliveries).toBe(1);
-    expect(await pending(def)).toBe(0);
   });
 
   it('while backing off, state() says why', async () => {
@@ -170,23 +173,24 @@ describe('consumer loop', () => {
   it("takes over entries idle in another consumer's pending list (XAUTOCLAIM)", async () => {
     const def = { ...catalog.executionRequested, key: `${iso.namespace}:claim-test` };
     let stuckReads = 0;
-    const stuck = consumer(
+    let release = () => {};
+    consumer(
       'stuck',
       async () => {
         stuckReads++;
-        await new Promise(() => {}); // never finishes: as good as dead
+        await new Promise<void>((r) => (release = r)); // hangs until the end of the test: as good as dead
       },
       def,
     );
     await eventually('group created', async () => (await raw.exists(def.key)) === 1);
     await publisher.publish(def, { executionId: 77 });
     await eventually('the stuck consumer took it', () => stuckReads === 1);
-    running.splice(running.indexOf(stuck), 1); // it never stops; leave it out of the stop-all
     const rescued: Delivery<ExecutionRequested>[] = [];
     consumer('rescuer', async (b) => void rescued.push(...b), def);
-    await eventually('claimed by the rescuer', () => rescued.length === 1);
+    await eventually('claimed by the rescuer, and acked', async () => rescued.length === 1 && (await pending(def)) === 0);
     expect(rescued[0]?.message.payload.executionId).toBe(77);
     expect(rescued[0]?.deliveries).toBe(2);
-    expect(await pending(def)).toBe(0);
+    expect(stuckReads).toBe(1);
+    release(); // lets the stuck consumer stop with the others (it would leak its connection otherwise)
   });
 });

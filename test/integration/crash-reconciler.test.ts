@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
 import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
-import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
+import { crashPackDir, fastOptions, fastTuning, tempFile } from '../fixtures/crash-harness.ts';
+import { settled } from '../fixtures/settle.ts';
 
 let attune: Attune;
 const procs: ActorProcess[] = [];
@@ -24,26 +25,25 @@ afterAll(async () => {
 describe('reconciler', () => {
   it('re-publishes executions stuck in requested after Redis lost their messages', async () => {
     const options = fastOptions(attune); // reconciler.staleMs 3000
+    const file = await tempFile('reconcile');
+    // Emitted before the enforcer starts: its first batch holds all three, committed together.
+    for (let i = 0; i < 3; i++) await attune.emit('crashtest.go', { file });
     const crashing = await spawnActors({ actors: 'enforcer', options, env: { ATTUNE_CRASH_AT: 'enforcer.after-commit' } });
     procs.push(crashing);
-    const file = await tempFile('reconcile');
-    for (let i = 0; i < 3; i++) await attune.emit('crashtest.go', { file });
     expect((await crashing.exited).signal).toBe('SIGKILL');
     const stuck = await probe(attune).sql<{ status: string }[]>`select status from execution`;
-    expect(stuck.length).toBeGreaterThan(0);
-    expect(stuck.every((e) => e.status === 'requested')).toBe(true);
+    expect(stuck.map((e) => e.status)).toEqual(['requested', 'requested', 'requested']);
 
     // Redis loses its data: every stream of the namespace is gone, pending entries with them.
     const c = probe(attune).catalog;
     await probe(attune).redis.del(c.eventCreated.key, c.executionRequested.key);
 
     procs.push(await spawnActors({ actors: 'enforcer,scheduler,worker,manager', options }));
-    const counts = await allFinished(attune, stuck.length);
-    expect(counts.executions).toBe(stuck.length);
-    expect(counts.byStatus).toEqual({ succeeded: stuck.length });
-    const ran = await runs(file);
-    expect(ran.length).toBe(stuck.length);
-    expect(new Set(ran).size).toBe(ran.length);
+    const counts = await settled(attune, { executions: 3, runsFile: file });
+    expect(counts).toMatchObject({ events: 3, enforcements: 3, executions: 3, maxExecutionsPerEnforcement: 1, backlog: 0 });
+    expect(counts.byStatus).toEqual({ succeeded: 3 });
+    expect(counts.runs).toHaveLength(3);
+    expect(new Set(counts.runs).size).toBe(3);
   });
 
   it('marks `abandoned` an execution left running by a SIGKILLed worker that no other worker takes over', async () => {
@@ -69,6 +69,10 @@ describe('reconciler', () => {
     );
     expect(done.status_reason).toMatch(/^worker .+ stopped heartbeating while running this execution; not run again$/);
     expect(done.finished_at).not.toBeNull();
-    expect(await runs(file)).toEqual([running.id]); // it ran once and is not run again
+    // A worker arriving late takes the dead one's entry over: it must not run it again either.
+    procs.push(await spawnActors({ actors: 'worker', options }));
+    const after = await settled(attune, { executions: 4, runsFile: file });
+    expect(after.byStatus).toEqual({ succeeded: 3, abandoned: 1 }); // with the first test's three
+    expect(after.runs).toEqual([running.id]); // it ran once and is not run again
   });
 });

@@ -7,12 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
 import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
-import { allFinished, crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
+import { crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
+import { settled } from '../fixtures/settle.ts';
 
 let attune: Attune;
 const procs: ActorProcess[] = [];
 beforeEach(async () => {
-  attune = await testAttune('crashworker', fastTuning);
+  // The reconciler's orphan window (2 × staleMs + …) well past a worker's takeover, which is under test here.
+  attune = await testAttune('crashworker', { ...fastTuning, reconciler: { staleMs: 10_000, everyMs: 500 } });
   await attune.packs.load(crashPackDir);
   await attune.start({ actors: ['enforcer', 'scheduler', 'manager'] });
 });
@@ -42,13 +44,13 @@ describe('worker faults', () => {
     const file = await tempFile('midaction');
     await attune.emit('crashtest.go', { file, seconds: 30 });
     await eventually('the action is running', async () => (await runs(file)).length === 1 && (await status(1))?.status === 'running');
+    await worker(); // ready before the kill, so it claims well inside the reconciler's orphan window
     await kill(first);
-    await worker();
-    const c = await allFinished(attune, 1);
+    const c = await settled(attune, { executions: 1, runsFile: file });
     expect(c.byStatus).toEqual({ abandoned: 1 });
     expect((await status(1))?.status_reason).toMatch(/^worker .+ was lost while running this execution; not run again$/);
-    expect(await runs(file)).toEqual([1]);
-    await eventually('the entry acked', async () => (await pendingOfWorkers()) === 0);
+    expect(c.runs).toEqual([1]);
+    expect(await pendingOfWorkers()).toBe(0); // the entry acked
   });
 
   it('a long action of a live worker is never claimed by another worker', async () => {
@@ -56,9 +58,9 @@ describe('worker faults', () => {
     await worker();
     const file = await tempFile('long');
     await attune.emit('crashtest.go', { file, seconds: 4 }); // > 2 × claimIdleMs (1.5 s)
-    const c = await allFinished(attune, 1);
+    const c = await settled(attune, { executions: 1, runsFile: file });
     expect(c.byStatus).toEqual({ succeeded: 1 });
-    expect(await runs(file)).toEqual([1]);
+    expect(c.runs).toEqual([1]);
   });
 
   it('SIGTERM: running work that fits the drain deadline finishes and is acked; the rest stays pending', async () => {
@@ -80,6 +82,9 @@ describe('worker faults', () => {
     // Another worker takes it over; it was started, so it is abandoned, not silently re-run.
     await worker();
     await eventually('the long one abandoned', async () => (await status(longId!))?.status === 'abandoned');
-    expect(await runs(long)).toEqual([longId]);
+    const c = await settled(attune, { executions: 2, runsFile: long });
+    expect(c.byStatus).toEqual({ succeeded: 1, abandoned: 1 });
+    expect(c.runs).toEqual([longId]);
+    expect(await runs(short)).toEqual([shortId]);
   });
 });

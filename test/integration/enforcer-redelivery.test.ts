@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
+import { backlog } from '../fixtures/settle.ts';
 
 describe('enforcer redelivery', () => {
   let attune: Attune;
@@ -27,6 +28,11 @@ describe('enforcer redelivery', () => {
     await publisher.publishMany(Array.from({ length: copies }, () => ({ def: catalog.eventCreated, payload, trace: `trace-${text}` })));
   }
 
+  /** Waits until the enforcer has acked every event.created entry (nothing pending, no lag). */
+  async function enforced(): Promise<void> {
+    await eventually('the enforcer acked every event', async () => (await backlog(attune)).total === 0);
+  }
+
   async function requestedMessages(): Promise<number> {
     return probe(attune).redis.xlen(probe(attune).catalog.executionRequested.key);
   }
@@ -34,9 +40,11 @@ describe('enforcer redelivery', () => {
   it('one execution per event and rule, re-published while still requested', async () => {
     const first = randomUUID();
     await publish(first, 'one', 3); // three copies in one batch
-    await eventually('the execution of the first event is published', async () => (await requestedMessages()) >= 1);
+    await enforced();
+    expect(await requestedMessages()).toBe(1); // one execution, published once
     await publish(first, 'one', 1); // a later redelivery
-    await eventually('the redelivered event re-publishes its requested execution', async () => (await requestedMessages()) >= 2);
+    await enforced();
+    expect(await requestedMessages()).toBe(2); // still requested: published again
     const second = randomUUID();
     await publish(second, 'two', 1);
     await eventually('the second event is enforced', async () => {

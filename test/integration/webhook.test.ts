@@ -75,6 +75,48 @@ describe('webhooks', () => {
     expect(await events()).toBe(before + 1);
   });
 
+  // Every credential form, right and wrong: each wrong one is refused with 401 and stores nothing.
+  const sameLength = (good: string) => good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
+  const refused: [string, string, string, Record<string, string>][] = [
+    ['no credentials', 'deploy', '{"service":"api"}', {}],
+    ['X-Attune-Token of the same length, one character off', 'deploy', '{"service":"api"}', { 'x-attune-token': sameLength(TOKEN) }],
+    ['X-Attune-Token, a prefix of the right one', 'deploy', '{"service":"api"}', { 'x-attune-token': TOKEN.slice(0, -1) }],
+    ['Authorization: Bearer of the same length, one character off', 'deploy', '{"service":"api"}', { authorization: `Bearer ${sameLength(TOKEN)}` }],
+    ['Authorization with the right token but no Bearer scheme', 'deploy', '{"service":"api"}', { authorization: TOKEN }],
+    ['Authorization: Basic with the right token', 'deploy', '{"service":"api"}', { authorization: `Basic ${TOKEN}` }],
+    ['the token as an HMAC signature', 'deploy', '{"service":"api"}', { 'x-hub-signature-256': hmacSignature(TOKEN, '{"service":"api"}') }],
+    ['HMAC of the right format with another key', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(sameLength(SECRET), '{"a":1}') }],
+    ['HMAC of the right body and key, one hex digit off', 'signed', '{"a":1}', { 'x-hub-signature-256': sameLength(hmacSignature(SECRET, '{"a":1}')) }],
+    ['HMAC without the sha256= prefix', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":1}').slice('sha256='.length) }],
+    ['the secret as a token', 'signed', '{"a":1}', { 'x-attune-token': SECRET }],
+    ['no signature', 'signed', '{"a":1}', {}],
+  ];
+  /** Entries on event.created: the webhook publishes before it answers 202, so this is exact at once. */
+  const published = () => probe(attune).redis.xlen(probe(attune).catalog.eventCreated.key);
+  it.each(refused)('401 for %s', async (_what, name, body, headers) => {
+    const before = await published();
+    const res = await post(name, body, headers);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toMatch(/missing or invalid credentials/);
+    expect(await published()).toBe(before);
+  });
+
+  const accepted: [string, string, string, Record<string, string>][] = [
+    ['X-Attune-Token', 'deploy', '{"service":"x"}', { 'x-attune-token': TOKEN }],
+    ['Authorization: Bearer', 'deploy', '{"service":"x"}', { authorization: `Bearer ${TOKEN}` }],
+    ['authorization: bearer (scheme in any case)', 'deploy', '{"service":"x"}', { authorization: `bearer ${TOKEN}` }],
+    ['X-Hub-Signature-256', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":1}') }],
+    ['X-Hub-Signature-256 in upper-case hex', 'signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":1}').toUpperCase() }],
+  ];
+  it.each(accepted)('202 for %s, and exactly one event stored', async (_what, name, body, headers) => {
+    const before = await published();
+    const res = await post(name, body, headers);
+    expect(res.status).toBe(202);
+    const { eventId } = (await res.json()) as { eventId: string };
+    expect(await published()).toBe(before + 1);
+    await eventually('the event stored', async () => (await probe(attune).sql`select 1 from event where id = ${eventId}`).length === 1);
+  });
+
   it('HMAC: a signature of another body is refused', async () => {
     const res = await post('signed', '{"a":1}', { 'x-hub-signature-256': hmacSignature(SECRET, '{"a":2}') });
     expect(res.status).toBe(401);

@@ -12,6 +12,9 @@ const all: StreamDef[] = [
   catalog.executionStatus,
   catalog.ruleChanged,
   catalog.workerControl('w1'),
+  catalog.workflowStart,
+  catalog.workflowChildFinished,
+  catalog.workflowControl,
   catalog.dead,
 ];
 
@@ -24,8 +27,11 @@ describe('stream catalog', () => {
   it('each group reads exactly one kind of stream, with one schema', () => {
     const byGroup = new Map<string, Set<unknown>>();
     for (const d of all) if (d.group) byGroup.set(d.group, new Set([...(byGroup.get(d.group) ?? []), d.schema]));
-    expect([...byGroup.keys()].sort()).toEqual(['enforcer', 'manager', 'scheduler', 'worker']);
-    for (const [, schemas] of byGroup) expect(schemas.size).toBe(1);
+    expect([...byGroup.keys()].sort()).toEqual(['enforcer', 'manager', 'scheduler', 'worker', 'workflow']);
+    // the workflow actor handles three message types: three streams, each with its own schema
+    for (const [group, schemas] of byGroup) expect(schemas.size).toBe(group === 'workflow' ? 3 : 1);
+    const wf = all.filter((d) => d.group === 'workflow');
+    expect(wf.map((d) => d.type)).toEqual(['workflow.start', 'workflow.child_finished', 'workflow.control']);
     // the worker group reads one stream per runtime, all of the same message type family
     expect(catalog.executionScheduled('SHELL').key).toBe('ns:execution.scheduled.shell');
   });
@@ -38,6 +44,9 @@ describe('stream catalog', () => {
       catalog.executionStatus,
       catalog.ruleChanged,
       catalog.workerControl('w'),
+      catalog.workflowStart,
+      catalog.workflowChildFinished,
+      catalog.workflowControl,
       catalog.dead,
     ];
     expect(new Set(fixed.map((d) => d.schema)).size).toBe(fixed.length);

@@ -169,13 +169,14 @@ describe('consumer machine', () => {
     await failReadAndWait(c, 50);
   });
 
-  it('keeps the failure count across an empty read (only prepare and a handled batch reset it)', async () => {
+  it('resets the failure count after an empty read (the read worked), so the next back-off is short again', async () => {
     const c = await consuming();
     await failReadAndWait(c, 50);
+    await failReadAndWait(c, 100);
     c.read.last().resolve([]);
     await settle();
-    expect(c.context().failures).toBe(1);
-    await failReadAndWait(c, 100);
+    expect(c.context()).toMatchObject({ failures: 0, lastError: null });
+    await failReadAndWait(c, 50);
   });
 
   it('keeps a batch whose handling failed and hands the same batch to handle after the back-off', async () => {
@@ -296,23 +297,21 @@ describe('consumer machine: stopping', () => {
     expect(c.state()).toBe('stopped');
   });
 
-  it('STOP while handling, and the handling fails: backs off and retries the batch; a second STOP drops it', async () => {
+  it('STOP while handling, and the handling fails: drains at once without retrying; the batch is dropped (left pending)', async () => {
     const c = await consuming();
     c.read.last().resolve([1]);
     await settle();
     c.actor.send({ type: 'STOP' });
     c.handle.last().reject(new Error('ECONNREFUSED'));
     await settle();
-    expect(c.state()).toBe('backingOff');
-    await c.advance(50);
-    expect(c.state()).toBe('handling');
-    expect(c.handle.calls).toHaveLength(2);
-    c.handle.last().reject(new Error('ECONNREFUSED'));
-    await settle();
-    expect(c.state()).toBe('backingOff');
-    await c.send({ type: 'STOP' });
     expect(c.state()).toBe('draining');
-    expect(c.context().batch).toBeNull();
+    expect(c.context()).toMatchObject({ batch: null, stopping: true, failures: 1 });
+    expect(c.reported).toHaveLength(1);
+    await c.advance(BACKOFF_MAX_MS);
+    expect(c.handle.calls).toHaveLength(1);
+    c.drain.last().resolve();
+    await settle();
+    expect(c.state()).toBe('stopped');
   });
 
   it('STOP while backing off drains at once, drops the batch and cancels the retry', async () => {

@@ -1,12 +1,12 @@
 /**
- * The execution machine (src/actors/worker/execution-machine.ts) driven by hand: stub actors stand
+ * The execution machine (src/actors/worker/execution-machine.ts) driven by hand: stub effects stand
  * in for the run, the reports, the ack and the lost-owner check; a simulated clock for the
  * running-report delay and the deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RUNNING_REPORT_AFTER_MS, createExecutionMachine, type Claim, type SkipReport } from '../../src/actors/worker/execution-machine.ts';
+import { RUNNING_REPORT_AFTER_MS, createExecutionMachine, provideEffects, type Claim, type SkipReport } from '../../src/actors/worker/execution-machine.ts';
 import type { RunOutcome } from '../../src/runtimes/types.ts';
-import { machineDriver, settle, stubActor } from './stub-actors.ts';
+import { machineDriver, settle, stubEffect } from './stub-actors.ts';
 
 type Job = { id: number };
 
@@ -23,23 +23,21 @@ const outcome = (status: RunOutcome['status'], reason: string | null = null): Ru
 });
 
 function startExecution(claim: Claim = { kind: 'won' }, deadlineMs: number | null = 5000) {
-  const run = stubActor<RunOutcome, { job: Job; signal: AbortSignal }>('run');
-  const reportRunning = stubActor<void, { job: Job; startedAt: string }>('reportRunning');
-  const reportOutcome = stubActor<void, { job: Job; outcome: RunOutcome; startedAt: string }>('reportOutcome');
-  const reportSkipped = stubActor<void, SkipReport<Job>>('reportSkipped');
-  const ack = stubActor<void, { job: Job; ran: boolean }>('ack');
-  const confirmLost = stubActor<'lost' | 'alive', { job: Job; owner: string }>('confirmLost');
+  const run = stubEffect<RunOutcome, { job: Job; signal: AbortSignal }>('run');
+  const reportRunning = stubEffect<void, { job: Job; startedAt: string }>('reportRunning');
+  const reportOutcome = stubEffect<void, { job: Job; outcome: RunOutcome; startedAt: string }>('reportOutcome');
+  const reportSkipped = stubEffect<void, SkipReport<Job>>('reportSkipped');
+  const ack = stubEffect<void, { job: Job; ran: boolean }>('ack');
+  const confirmLost = stubEffect<'lost' | 'alive', { job: Job; owner: string; signal: AbortSignal }>('confirmLost');
   const failures: unknown[] = [];
-  const machine = createExecutionMachine<Job>().provide({
-    actors: {
-      run: run.logic,
-      reportRunning: reportRunning.logic,
-      reportOutcome: reportOutcome.logic,
-      reportSkipped: reportSkipped.logic,
-      ack: ack.logic,
-      confirmLost: confirmLost.logic,
-    },
-    actions: { reportFailure: (_, params) => void failures.push(params.error) },
+  const machine = provideEffects(createExecutionMachine<Job>(), {
+    run: run.fn,
+    reportRunning: reportRunning.fn,
+    reportOutcome: reportOutcome.fn,
+    reportSkipped: reportSkipped.fn,
+    ack: ack.fn,
+    confirmLost: confirmLost.fn,
+    reportFailure: ({ error }) => void failures.push(error),
   });
   const driven = machines.start(machine, { job: { id: 7 }, claim, deadlineMs });
   return { ...driven, run, reportRunning, reportOutcome, reportSkipped, ack, confirmLost, failures, status: () => driven.actor.getSnapshot().status };

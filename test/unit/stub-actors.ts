@@ -45,6 +45,32 @@ export function stubActor<T, I = unknown>(name: string): StubActor<T, I> {
   };
 }
 
+/** A stub effect (a plain async function given to a machine's provider): like `stubActor`, the test settles each call. */
+export interface StubEffect<T, I> {
+  readonly fn: (input: I) => Promise<T>;
+  readonly calls: Invocation<T, I>[];
+  last(): Invocation<T, I>;
+}
+
+export function stubEffect<T, I = unknown>(name: string): StubEffect<T, I> {
+  const calls: Invocation<T, I>[] = [];
+  const never = new AbortController().signal;
+  const fn = (input: I) =>
+    new Promise<T>((resolve, reject) => {
+      const signal = (input as { signal?: AbortSignal }).signal ?? never;
+      calls.push({ input, signal, resolve, reject });
+    });
+  return {
+    fn,
+    calls,
+    last() {
+      const call = calls.at(-1);
+      if (!call) throw new Error(`${name} was never called`);
+      return call;
+    },
+  };
+}
+
 /**
  * Lets settled promises reach the machine: a promise actor reports its result a few microtasks
  * later, and a macrotask runs after all of them. Not a sleep: nothing here waits on time.

@@ -13,11 +13,14 @@
  *            └─ duplicate → acking
  *
  * The effects (`run`, `reportRunning`, `reportOutcome`, `reportSkipped`, `ack`, `confirmLost`) are
- * injected with `.provide()` once per worker (`run-and-report.ts`); tests drive the machine with stub
- * actors and a simulated clock. The runtime enforces an action's timeout itself; the machine's
+ * plain async functions, turned into the machine's named `start*` actions by `provideEffects` once per
+ * worker (`run-and-report.ts`); each action starts its effect and sends the settled result back as an
+ * event. So one execution is one actor with no children: invoked promise actors cost three to four
+ * child actors per execution, several times the whole hand-written path. Tests provide stub effects
+ * and drive the machine on a simulated clock. The runtime enforces an action's timeout itself; the machine's
  * deadline (timeout plus kill grace plus slack) is the backstop for a run that does not settle.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import type { RunOutcome } from '../../runtimes/types.ts';
 
 /** What the claim found: ours to run, canceled while queued, or started before (by whom). */
@@ -43,7 +46,27 @@ export interface ExecutionContext<J> {
   startedAt: string;
 }
 
-export type ExecutionEvent = { type: 'CANCEL' } | { type: 'STOP' };
+/** What the world tells the machine: the worker's CANCEL/STOP, and each effect's settled result. */
+export type ExecutionEvent =
+  | { type: 'CANCEL' }
+  | { type: 'STOP' }
+  | { type: 'RUN_DONE'; outcome: RunOutcome }
+  | { type: 'RUNNING_REPORTED' }
+  | { type: 'DONE' }
+  | { type: 'VERDICT'; verdict: 'lost' | 'alive' }
+  | { type: 'EFFECT_FAILED'; error: unknown };
+
+/** The I/O of one execution, provided once per worker. `signal` aborts with the run's `Ending`. */
+export interface ExecutionEffects<J> {
+  run(input: { job: J; signal: AbortSignal }): Promise<RunOutcome>;
+  reportRunning(input: { job: J; startedAt: string }): Promise<void>;
+  reportOutcome(input: { job: J; outcome: RunOutcome; startedAt: string }): Promise<void>;
+  reportSkipped(input: SkipReport<J>): Promise<void>;
+  ack(input: { job: J; ran: boolean }): Promise<void>;
+  confirmLost(input: { job: J; owner: string; signal: AbortSignal }): Promise<'lost' | 'alive'>;
+  /** Logs why bookkeeping stopped. The entry stays pending. */
+  reportFailure(input: { job: J; error: unknown }): void;
+}
 
 /** `running` is reported only for actions still running after this long; a faster one's outcome carries `startedAt`. */
 export const RUNNING_REPORT_AFTER_MS = 100;
@@ -62,6 +85,12 @@ function skipReport<J>(context: ExecutionContext<J>): SkipReport<J> {
   return { job: context.job, status: 'abandoned', reason: `worker ${owner} was lost while running this execution; not run again` };
 }
 
+type Self = { send(event: ExecutionEvent): void };
+const notProvided = (name: string) => () => {
+  throw new Error(`execution machine: ${name} not provided (use provideEffects)`);
+};
+const failed = { target: '#execution.failed', actions: { type: 'reportFailure' } } as const;
+
 export function createExecutionMachine<J>() {
   return setup({
     types: {
@@ -69,19 +98,18 @@ export function createExecutionMachine<J>() {
       context: {} as ExecutionContext<J>,
       events: {} as ExecutionEvent,
     },
-    actors: {
-      run: fromPromise<RunOutcome, { job: J; signal: AbortSignal }>(() => Promise.reject(new Error('run not provided'))),
-      reportRunning: fromPromise<void, { job: J; startedAt: string }>(() => Promise.reject(new Error('reportRunning not provided'))),
-      reportOutcome: fromPromise<void, { job: J; outcome: RunOutcome; startedAt: string }>(() => Promise.reject(new Error('reportOutcome not provided'))),
-      reportSkipped: fromPromise<void, SkipReport<J>>(() => Promise.reject(new Error('reportSkipped not provided'))),
-      ack: fromPromise<void, { job: J; ran: boolean }>(() => Promise.reject(new Error('ack not provided'))),
-      confirmLost: fromPromise<'lost' | 'alive', { job: J; owner: string }>(() => Promise.reject(new Error('confirmLost not provided'))),
-    },
     actions: {
+      startRun: notProvided('startRun'),
+      startRunningReport: notProvided('startRunningReport'),
+      startReportOutcome: notProvided('startReportOutcome'),
+      startReportSkipped: notProvided('startReportSkipped'),
+      startAck: notProvided('startAck'),
+      startConfirmLost: notProvided('startConfirmLost'),
+      reportFailure: notProvided('reportFailure'),
       /** Aborts the run's signal with the reason; the runtime kills the action and settles. */
       abortRun: ({ context }, params: { ending: Ending }) => context.abort.abort(params.ending),
       markEnding: assign({ ending: (_, params: { ending: Ending }) => params.ending }),
-      storeOutcome: assign({ outcome: (_, params: { outcome: RunOutcome }) => params.outcome }),
+      storeOutcome: assign({ outcome: ({ event }) => (event.type === 'RUN_DONE' ? event.outcome : null) }),
       /** A run that outlived the machine's deadline is reported `timeout`, whatever the aborted runtime said. */
       markTimedOut: assign({
         outcome: ({ context }) =>
@@ -89,15 +117,12 @@ export function createExecutionMachine<J>() {
             ? { ...context.outcome, status: 'timeout' as const, reason: `timed out: still running ${context.deadlineMs} ms after it started` }
             : context.outcome,
       }),
-      /** Logs why bookkeeping stopped; provided by the effects. The entry stays pending. */
-      reportFailure: (_, _params: { error: unknown }) => {},
     },
     guards: {
       claimIs: ({ context }, params: { kind: Claim['kind'] }) => context.claim.kind === params.kind,
       hasDeadline: ({ context }) => context.deadlineMs !== null,
-      hasOutcome: ({ context }) => context.outcome !== null,
       endingIs: ({ context }, params: { ending: Ending }) => context.ending === params.ending,
-      isLost: (_, params: { verdict: 'lost' | 'alive' }) => params.verdict === 'lost',
+      isLost: ({ event }) => event.type === 'VERDICT' && event.verdict === 'lost',
     },
     delays: {
       deadline: ({ context }) => Math.min(context.deadlineMs ?? MAX_TIMER_MS, MAX_TIMER_MS),
@@ -126,16 +151,12 @@ export function createExecutionMachine<J>() {
       },
       active: {
         type: 'parallel',
+        entry: 'startRun',
         onDone: [{ guard: { type: 'endingIs', params: { ending: 'stop' } }, target: 'released' }, { target: 'reporting' }],
         states: {
           run: {
             initial: 'running',
-            invoke: {
-              src: 'run',
-              input: ({ context }) => ({ job: context.job, signal: context.abort.signal }),
-              onDone: { target: '.finished', actions: { type: 'storeOutcome', params: ({ event }) => ({ outcome: event.output }) } },
-              onError: { target: '#execution.failed', actions: { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) } },
-            },
+            on: { RUN_DONE: { target: '.finished', actions: 'storeOutcome' }, EFFECT_FAILED: failed },
             states: {
               running: {
                 after: { deadline: { guard: 'hasDeadline', target: 'timingOut' } },
@@ -166,57 +187,28 @@ export function createExecutionMachine<J>() {
             initial: 'waiting',
             states: {
               waiting: {
-                always: { guard: 'hasOutcome', target: 'skipped' },
+                on: { RUN_DONE: 'skipped' },
                 after: { runningReportAfter: 'reporting' },
               },
-              reporting: {
-                invoke: {
-                  src: 'reportRunning',
-                  input: ({ context }) => ({ job: context.job, startedAt: context.startedAt }),
-                  onDone: 'reported',
-                  onError: 'reported', // the effect logs it; the outcome carries startedAt
-                },
-              },
+              // the effect logs a lost running report itself; the outcome carries startedAt
+              reporting: { entry: 'startRunningReport', on: { RUNNING_REPORTED: 'reported' } },
               reported: { type: 'final' },
               skipped: { type: 'final' },
             },
           },
         },
       },
-      reporting: {
-        entry: { type: 'markTimedOut' },
-        invoke: {
-          src: 'reportOutcome',
-          input: ({ context }) => ({ job: context.job, outcome: context.outcome as RunOutcome, startedAt: context.startedAt }),
-          onDone: 'acking',
-          onError: { target: 'failed', actions: { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) } },
-        },
-      },
-      reportingSkipped: {
-        invoke: {
-          src: 'reportSkipped',
-          input: ({ context }) => skipReport(context),
-          onDone: 'acking',
-          onError: { target: 'failed', actions: { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) } },
-        },
-      },
+      reporting: { entry: ['markTimedOut', 'startReportOutcome'], on: { DONE: 'acking', EFFECT_FAILED: failed } },
+      reportingSkipped: { entry: 'startReportSkipped', on: { DONE: 'acking', EFFECT_FAILED: failed } },
       confirmingLost: {
-        on: { STOP: 'released' },
-        invoke: {
-          src: 'confirmLost',
-          input: ({ context }) => ({ job: context.job, owner: context.claim.kind === 'stale' ? context.claim.owner : '' }),
-          onDone: [{ guard: { type: 'isLost', params: ({ event }) => ({ verdict: event.output }) }, target: 'reportingSkipped' }, { target: 'released' }],
-          onError: { target: 'failed', actions: { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) } },
+        entry: 'startConfirmLost',
+        on: {
+          STOP: { target: 'released', actions: { type: 'abortRun', params: { ending: 'stop' } } },
+          VERDICT: [{ guard: 'isLost', target: 'reportingSkipped' }, { target: 'released' }],
+          EFFECT_FAILED: failed,
         },
       },
-      acking: {
-        invoke: {
-          src: 'ack',
-          input: ({ context }) => ({ job: context.job, ran: context.claim.kind === 'won' }),
-          onDone: 'acked',
-          onError: { target: 'failed', actions: { type: 'reportFailure', params: ({ event }) => ({ error: event.error }) } },
-        },
-      },
+      acking: { entry: 'startAck', on: { DONE: 'acked', EFFECT_FAILED: failed } },
       /** Reported and acked. */
       acked: { type: 'final' },
       /** Left pending, unreported: stopped mid-run (another worker takes it over), or left to a live owner. */
@@ -228,3 +220,38 @@ export function createExecutionMachine<J>() {
 }
 
 export type ExecutionMachine<J> = ReturnType<typeof createExecutionMachine<J>>;
+
+/**
+ * The machine with its effects: each `start*` action starts one effect and sends its settled result
+ * back (`RUN_DONE`, `RUNNING_REPORTED`, `DONE`, `VERDICT`, or `EFFECT_FAILED`). Events that arrive
+ * after the machine moved on are ignored by it.
+ */
+export function provideEffects<J>(machine: ExecutionMachine<J>, fx: ExecutionEffects<J>) {
+  const settle = <T>(self: Self, p: Promise<T>, ok: (value: T) => ExecutionEvent) =>
+    void p.then(
+      (value) => self.send(ok(value)),
+      (error: unknown) => self.send({ type: 'EFFECT_FAILED', error }),
+    );
+  return machine.provide({
+    actions: {
+      startRun: ({ context, self }) => settle(self, fx.run({ job: context.job, signal: context.abort.signal }), (outcome) => ({ type: 'RUN_DONE', outcome })),
+      startRunningReport: ({ context, self }) =>
+        settle(
+          self,
+          fx.reportRunning({ job: context.job, startedAt: context.startedAt }).catch(() => {}),
+          () => ({ type: 'RUNNING_REPORTED' }),
+        ),
+      startReportOutcome: ({ context, self }) =>
+        settle(self, fx.reportOutcome({ job: context.job, outcome: context.outcome as RunOutcome, startedAt: context.startedAt }), () => ({ type: 'DONE' })),
+      startReportSkipped: ({ context, self }) => settle(self, fx.reportSkipped(skipReport(context)), () => ({ type: 'DONE' })),
+      startAck: ({ context, self }) => settle(self, fx.ack({ job: context.job, ran: context.claim.kind === 'won' }), () => ({ type: 'DONE' })),
+      startConfirmLost: ({ context, self }) =>
+        settle(
+          self,
+          fx.confirmLost({ job: context.job, owner: context.claim.kind === 'stale' ? context.claim.owner : '', signal: context.abort.signal }),
+          (verdict) => ({ type: 'VERDICT', verdict }),
+        ),
+      reportFailure: ({ context, event }) => fx.reportFailure({ job: context.job, error: event.type === 'EFFECT_FAILED' ? event.error : event }),
+    },
+  });
+}

@@ -4,7 +4,6 @@
  * outcome, report what was never run, ack, and confirm a lost owner.
  */
 import type { Logger } from 'pino';
-import { fromPromise } from 'xstate';
 import { decryptSecrets, maskDeep, secretKey, secretTexts, storable } from '../../actions/secrets.ts';
 import type { AttuneContext } from '../../context.ts';
 import { crashPoint } from '../../crash-point.ts';
@@ -14,7 +13,7 @@ import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled } from '../../streams/messages.ts';
 import type { Claims } from './claims.ts';
-import { createExecutionMachine, type SkipReport } from './execution-machine.ts';
+import { createExecutionMachine, provideEffects } from './execution-machine.ts';
 import type { StatusReporter } from './status-reporter.ts';
 
 export type Job = Delivery<ExecutionScheduled>;
@@ -67,47 +66,36 @@ export function deadlineOf(d: Job, killGraceMs: number): number | null {
 export function provideExecutionMachine(deps: RunAndReportDeps) {
   const { log, reporter } = deps;
   const idOf = (d: Job) => d.message.payload.executionId;
-  return executionMachine.provide({
-    actors: {
-      run: fromPromise<RunOutcome, { job: Job; signal: AbortSignal }>(({ input }) => run(deps, input.job, input.signal)),
-      reportRunning: fromPromise<void, { job: Job; startedAt: string }>(({ input }) =>
-        reporter
-          .persist('running report', () =>
-            reporter.report({ executionId: idOf(input.job), status: 'running', startedAt: input.startedAt }, input.job.message.trace),
-          )
-          .catch((err: unknown) => {
-            log.warn(
-              { err: toError(err).message, executionId: idOf(input.job), trace: input.job.message.trace },
-              'running report lost; the outcome carries startedAt',
-            );
-          }),
-      ),
-      reportOutcome: fromPromise<void, { job: Job; outcome: RunOutcome; startedAt: string }>(async ({ input: { job, outcome, startedAt } }) => {
-        const { status, result, exitCode, stdout, stderr, reason } = outcome;
-        const msg = { executionId: idOf(job), status, result, exitCode, stdout, stderr, reason, startedAt };
-        await reporter.persist('outcome report', () => reporter.report(msg, job.message.trace));
-        log.info({ executionId: idOf(job), action: job.message.payload.action.ref, status, trace: job.message.trace }, `execution ${status}`);
-      }),
-      reportSkipped: fromPromise<void, SkipReport<Job>>(async ({ input: { job, status, reason } }) => {
-        await reporter.report({ executionId: idOf(job), status, reason }, job.message.trace);
-        log[status === 'abandoned' ? 'warn' : 'info']({ executionId: idOf(job), reason, trace: job.message.trace }, `execution ${status}`);
-      }),
-      ack: fromPromise<void, { job: Job; ran: boolean }>(async ({ input }) => {
-        if (input.ran) crashPoint(deps.ctx.config, 'worker.before-ack');
-        await reporter.persist('ack', () => deps.ack(input.job));
-        // The claim is taken now, so the cancel marker is never read again; the claim itself stays (its
-        // TTL): it is what keeps a duplicate or republished entry from running the action twice.
-        await deps.ctx.redis.del(deps.ctx.keys.executionCancel(idOf(input.job))).catch(() => 0);
-      }),
-      confirmLost: fromPromise<'lost' | 'alive', { job: Job; owner: string }>(async ({ input }) => {
-        const verdict = await deps.claims.confirmLost(input.job, input.owner);
-        if (verdict === 'alive') log.info({ executionId: idOf(input.job), owner: input.owner }, 'owner of a claimed execution is alive; left to it');
-        return verdict;
-      }),
+  return provideEffects(executionMachine, {
+    run: ({ job, signal }) => run(deps, job, signal),
+    reportRunning: ({ job, startedAt }) =>
+      reporter
+        .persist('running report', () => reporter.report({ executionId: idOf(job), status: 'running', startedAt }, job.message.trace))
+        .catch((err: unknown) => {
+          log.warn({ err: toError(err).message, executionId: idOf(job), trace: job.message.trace }, 'running report lost; the outcome carries startedAt');
+        }),
+    reportOutcome: async ({ job, outcome, startedAt }) => {
+      const { status, result, exitCode, stdout, stderr, reason } = outcome;
+      const msg = { executionId: idOf(job), status, result, exitCode, stdout, stderr, reason, startedAt };
+      await reporter.persist('outcome report', () => reporter.report(msg, job.message.trace));
+      log.info({ executionId: idOf(job), action: job.message.payload.action.ref, status, trace: job.message.trace }, `execution ${status}`);
     },
-    actions: {
-      reportFailure: ({ context }, params: { error: unknown }) =>
-        log.error({ err: toError(params.error).message, executionId: idOf(context.job) }, 'execution bookkeeping failed; entry left pending'),
+    reportSkipped: async ({ job, status, reason }) => {
+      await reporter.report({ executionId: idOf(job), status, reason }, job.message.trace);
+      log[status === 'abandoned' ? 'warn' : 'info']({ executionId: idOf(job), reason, trace: job.message.trace }, `execution ${status}`);
     },
+    ack: async ({ job, ran }) => {
+      if (ran) crashPoint(deps.ctx.config, 'worker.before-ack');
+      await reporter.persist('ack', () => deps.ack(job));
+      // The claim is taken now, so the cancel marker is never read again; the claim itself stays (its
+      // TTL): it is what keeps a duplicate or republished entry from running the action twice.
+      await deps.ctx.redis.del(deps.ctx.keys.executionCancel(idOf(job))).catch(() => 0);
+    },
+    confirmLost: async ({ job, owner }) => {
+      const verdict = await deps.claims.confirmLost(job, owner);
+      if (verdict === 'alive') log.info({ executionId: idOf(job), owner }, 'owner of a claimed execution is alive; left to it');
+      return verdict;
+    },
+    reportFailure: ({ job, error }) => log.error({ err: toError(error).message, executionId: idOf(job) }, 'execution bookkeeping failed; entry left pending'),
   });
 }

@@ -52,6 +52,9 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const runtimes = [...new Set((options.runtimes ?? cfg.runtimes).map((r) => r.toLowerCase()))];
   const concurrency = options.concurrency ?? cfg.concurrency;
   const log = ctx.log.child({ actor: 'worker', workerId: id });
+  // In-process handlers registered before start: their executions come on a stream of their own.
+  const handlers = runtimes.includes('node') ? [...ctx.handlers.keys()].sort() : [];
+  const streams = [...runtimes.map((r) => ctx.catalog.executionScheduled(r)), ...handlers.map((h) => ctx.catalog.executionScheduledHandler(h))];
   const startedAt = Date.now();
   const refreshEveryMs = Math.max(100, Math.floor(ctx.config.consumer.claimIdleMs / 3));
   /** Running executions by execution id; executions waiting on a stale owner by entry id. */
@@ -66,6 +69,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     pid: process.pid,
     version: VERSION,
     runtimes,
+    handlers,
     concurrency,
     running: inflight.size,
     startedAt,
@@ -115,7 +119,6 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const heartbeat = startHeartbeat(ctx, cfg.heartbeatMs, registration, log);
   const lease = startLease(ctx.redis, 'worker', id, refreshEveryMs, () => [...inflight.values()].map((r) => r.delivery), log);
 
-  const streams = runtimes.map((r) => ctx.catalog.executionScheduled(r));
   const consumer = createActorConsumer<ExecutionScheduled>(ctx, {
     name: 'worker',
     streams,

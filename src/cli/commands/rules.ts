@@ -81,13 +81,17 @@ export function registerRuleCommands(program: Command): void {
         );
       });
     });
-  rule.command('get <ref>').action(async (ref: string) => {
-    await withAttune(async (a) => {
-      const r = await a.rules.get(ref);
-      if (!r) throw new ValidationError(`no rule "${ref}"`);
-      console.log(JSON.stringify(redacted(r), null, 2));
+  // Always JSON; `--json` is accepted, as for every other command that prints JSON.
+  rule
+    .command('get <ref>')
+    .option('--json', 'print JSON (the default)')
+    .action(async (ref: string) => {
+      await withAttune(async (a) => {
+        const r = await a.rules.get(ref);
+        if (!r) throw new ValidationError(`no rule "${ref}"`);
+        console.log(JSON.stringify(redacted(r), null, 2));
+      });
     });
-  });
   for (const [verb, done] of [
     ['enable', 'enabled'],
     ['disable', 'disabled'],

@@ -1,7 +1,7 @@
 /** `attune up` and `attune demo`: run actors in this process. */
 import { Option, type Command } from 'commander';
 import { actorNames, type ActorName } from '../../attune.ts';
-import { actorList, corePack, list, positiveInt, untilSignal, withAttune } from '../shared.ts';
+import { actorList, list, positiveInt, untilSignal, withAttune } from '../shared.ts';
 import { executionLine } from '../format.ts';
 
 export function registerRuntimeCommands(program: Command): void {
@@ -37,7 +37,7 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async () => {
       await withAttune(async (attune) => {
         await attune.migrate();
-        const loaded = await attune.packs.load(corePack);
+        const loaded = await attune.packs.loadCore();
         await attune.start();
         console.log(`attune: core pack loaded (${loaded.rules} rule, ${loaded.actions} actions); rule core.hello_world_timer fires every 2 s. Ctrl-C to stop.`);
         const [latest] = await attune.executions.list({ limit: 1 });

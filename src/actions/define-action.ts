@@ -1,0 +1,70 @@
+/**
+ * Code-first actions: the parameter schema and the handler in one call, like a BullMQ job or an
+ * Inngest function. `defineAction()` is pure; `createAttune({ definitions })` registers the
+ * handler in the process and stores the action like a pack's (runtime `node`, no script), so
+ * the scheduler, `run()`, rules, dry-run and the CLI see it.
+ */
+import type { z } from 'zod';
+import type { HandlerContext, InProcessHandler } from '../domain/action-handler.ts';
+import { ValidationError } from '../errors.ts';
+import { definitionRef, isZodSchema, parametersFromZod, parseWithZod, type ParamsFromSpec, type ZodSchema } from './code-schema.ts';
+import { parametersSpecSchema, type ParametersSpec, type ParametersSpecInput } from './parameters.ts';
+
+/** What callers pass (`run`, rules) and what the handler receives, from a zod schema or a pack-style declaration. */
+export type ParamsIn<S> = S extends ZodSchema ? z.input<S> : ParamsFromSpec<S>;
+export type ParamsOut<S> = S extends ZodSchema ? z.output<S> : ParamsFromSpec<S>;
+
+export interface ActionInput<Ref extends string, S, R> {
+  /** `<pack>.<name>`; the pack row is created if missing. */
+  ref: Ref;
+  description?: string;
+  /** A zod object schema, or parameters as in an action YAML (`{ to: { type: 'string', required: true } }`). */
+  parameters: S;
+  /** Parameters never logged nor stored in clear (as `secret: true` in YAML). */
+  secrets?: readonly string[];
+  timeoutMs?: number;
+  handler: (params: ParamsOut<S>, ctx: HandlerContext) => Promise<R>;
+}
+
+export interface ActionDefinition<Ref extends string = string, In = Record<string, unknown>> {
+  readonly kind: 'action';
+  readonly ref: Ref;
+  readonly description: string;
+  /** As stored: the pack parameter declarations. */
+  readonly parameters: ParametersSpec;
+  readonly timeoutMs: number | null;
+  /** Checks the parameters (zod when given) and calls the handler. */
+  readonly handler: InProcessHandler;
+  /** Checks parameters before an execution is requested (throws a ValidationError). */
+  readonly check: (params: Record<string, unknown>) => void;
+  /** Type-level only: the parameters callers pass. */
+  readonly __params?: In;
+}
+
+export function defineAction<const Ref extends string, const S extends ZodSchema | ParametersSpecInput, R>(
+  input: ActionInput<Ref, S, R>,
+): ActionDefinition<Ref, ParamsIn<S>> {
+  const what = `action ${input.ref}`;
+  if (!definitionRef.test(input.ref)) throw new ValidationError(`${what}: ref must look like "<pack>.<name>"`);
+  const schema = input.parameters;
+  const zod = isZodSchema(schema) ? schema : null;
+  const parsed = zod ? null : parametersSpecSchema.safeParse(schema);
+  if (parsed && !parsed.success)
+    throw new ValidationError(`${what}: parameters: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const spec = zod ? parametersFromZod(zod, what, input.secrets) : withSecrets(parsed?.data ?? {}, input.secrets ?? [], what);
+  const parse = (params: Record<string, unknown>): unknown => (zod ? parseWithZod(zod, params, `parameters of ${input.ref}`) : params);
+  return {
+    kind: 'action',
+    ref: input.ref,
+    description: input.description ?? '',
+    parameters: spec,
+    timeoutMs: input.timeoutMs ?? null,
+    handler: (params, ctx) => input.handler(parse(params) as ParamsOut<S>, ctx),
+    check: (params) => void parse(params),
+  };
+}
+
+function withSecrets(spec: ParametersSpec, secrets: readonly string[], what: string): ParametersSpec {
+  for (const s of secrets) if (!(s in spec)) throw new ValidationError(`${what}: secret "${s}" is not a parameter`);
+  return Object.fromEntries(Object.entries(spec).map(([k, p]) => [k, secrets.includes(k) ? { ...p, secret: true } : p]));
+}
