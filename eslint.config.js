@@ -17,9 +17,9 @@ export const layers = [
   { name: '2 storage', paths: ['streams', 'db', 'registry', 'limits'] },
   { name: '3 context', paths: ['context.ts'] },
   { name: '4 services', paths: ['rules', 'runtimes', 'triggers', 'actions', 'packs', 'workflows', 'executions', 'executions-service.ts'] },
-  // The webhook server is started as an actor (`start({ actors: ['webhook'] })`), so it sits with them.
-  { name: '5 actors', paths: ['actors', 'webhooks'] },
-  { name: '6 facade', paths: ['attune.ts', 'index.ts'] },
+  // The webhook server is part of the one HTTP server (src/http/, layer 7), which uses only the facade.
+  { name: '5 actors', paths: ['actors'] },
+  { name: '6 facade', paths: ['attune.ts', 'facade', 'index.ts'] },
   { name: '7 surfaces', paths: ['cli', 'http'] },
 ];
 

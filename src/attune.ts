@@ -7,6 +7,7 @@ import { migrate, pendingMigrations, type MigrationResult } from './db/migrate.t
 import { collectGarbage, type GcResult } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import {
+  countExecutions,
   executionChain,
   getExecution,
   listExecutions,
@@ -17,7 +18,7 @@ import {
   type WaitOptions,
 } from './db/executions-repo.ts';
 import { executionTree, type ExecutionTree } from './db/workflow-reads.ts';
-import { NotMigratedError, toError, ValidationError } from './errors.ts';
+import { NotMigratedError, ValidationError } from './errors.ts';
 import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
@@ -35,7 +36,6 @@ import { resolveServices } from './services.ts';
 import { createRulesApi, type RulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions } from './triggers/emit.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
-import { startWebhookServer } from './webhooks/webhook-server.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
@@ -47,20 +47,20 @@ import { startWorkflowActor } from './actors/workflow/workflow-actor.ts';
 import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
+import { operations, type ApiKeys, type Operations } from './facade/operations.ts';
+import type { OutputLine, WatchOptions, ExecutionChange } from './facade/live.ts';
 
 export type { EmitOptions };
 
-export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow', 'webhook'] as const;
+export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'] as const;
 export type ActorName = (typeof actorNames)[number];
-/** What `start()` runs by default: every actor but the webhook server, which opens a port only when asked. */
-export const defaultActors: readonly ActorName[] = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'];
+/** What `start()` runs by default: every actor. The HTTP server (webhooks, API) is `startHttpServer()` in src/http/. */
+export const defaultActors: readonly ActorName[] = actorNames;
 
 export interface StartOptions {
   actors?: readonly ActorName[];
   runtimes?: string[];
   concurrency?: number;
-  /** Actors that, failing to start (e.g. the webhook port is taken), are logged and skipped. */
-  bestEffort?: readonly ActorName[];
 }
 
 export type AttuneCreateOptions<D extends readonly Definition[] = readonly Definition[]> = AttuneOptionsInput & {
@@ -79,6 +79,7 @@ export interface Attune<Triggers extends object = NoRefs, Actions extends object
     load(dir: string): Promise<PackLoadResult>;
     /** Loads the core pack shipped with the package (timers, webhook, `core.echo`, `core.http` …), wherever the caller runs. */
     loadCore(): Promise<PackLoadResult>;
+    list: Operations['catalog']['packs'];
   };
   actions: {
     /**
@@ -89,7 +90,12 @@ export interface Attune<Triggers extends object = NoRefs, Actions extends object
     handle(ref: string, handler: InProcessHandler): void;
     /** The action's runtime and parameter declarations; `NotFoundError` if no pack loaded it. */
     describe(ref: string): Promise<ActionInfo>;
+    list: Operations['catalog']['actions'];
   };
+  /** API keys of the HTTP API (`attune apikey`). */
+  apiKeys: ApiKeys;
+  /** Webhook deliveries (the HTTP server's `POST /webhooks/<name>`). */
+  webhooks: Operations['webhooks'];
   rules: RulesApi;
   /** Publishes an event; a payload that does not fit the trigger's `payload_schema` is refused with the reason. */
   emit<K extends string>(triggerRef: K, ...args: RefArgs<Triggers, K, EmitOptions>): Promise<{ eventId: string; trace: string }>;
@@ -105,6 +111,14 @@ export interface Attune<Triggers extends object = NoRefs, Actions extends object
     rerun(id: number, options?: RunOptions): Promise<ExecutionRow>;
     /** The execution with its workflow tasks (recursively), their status and the published context. */
     tree(id: number): Promise<ExecutionTree | null>;
+    /** How many executions there are per action and status. */
+    counts(): Promise<{ action: string; status: string; n: number }[]>;
+    /** The executions this one started (a workflow's tasks), newest first. */
+    children(id: number): Promise<ExecutionRow[]>;
+    /** Its stdout/stderr lines as they are produced, until it ends. */
+    watch(id: number, options?: WatchOptions): AsyncGenerator<OutputLine>;
+    /** Every status change of every execution, as it commits; resolves to an unsubscribe function. */
+    changes(listener: (change: ExecutionChange) => void): Promise<() => Promise<void>>;
   };
   workflows: {
     /** Children in flight finish; no new task starts until `resume`. */
@@ -168,12 +182,13 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
     return result;
   }
+  const ops = operations(ctx, sql);
 
   return {
     config,
     log,
     migrate: () => migrate(sql, config.schema),
-    packs: { load: loadPack, loadCore: () => loadPack(corePackDir) },
+    packs: { load: loadPack, loadCore: () => loadPack(corePackDir), list: ops.catalog.packs },
     actions: {
       handle(ref, handler) {
         ctx.handlers.set(ref, handler);
@@ -181,7 +196,10 @@ export async function createAttune<const D extends readonly Definition[] = []>(
           log.warn({ action: ref }, 'handler registered after the worker started: only workers started later advertise and run it');
       },
       describe: (ref) => service.describeAction(ref),
+      list: ops.catalog.actions,
     },
+    apiKeys: ops.apiKeys,
+    webhooks: ops.webhooks,
     rules: createRulesApi(ctx, sql),
     // `unknown`: the signature above types the payload per ref; emitEvent checks it is an object.
     emit: async (ref: string, payload: unknown = {}, o: EmitOptions = {}) => {
@@ -203,6 +221,10 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       },
       tree: (id) => executionTree(sql, id),
       rerun: (id, o) => service.rerun(id, o),
+      children: async (id) => (await listExecutions(sql, { parent: id, limit: 10_000 })).map(withoutSecrets),
+      counts: () => countExecutions(sql),
+      watch: ops.live.watch,
+      changes: ops.live.changes,
     },
     workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
     run: async (ref: string, params: unknown = {}, o?: RunOptions) => {
@@ -234,14 +256,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
         else if (actor === 'manager') started.push(startManager(ctx, name));
         else if (actor === 'workflow') started.push(startWorkflowActor(ctx, name));
         else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
-        else if (actor === 'webhook') {
-          try {
-            started.push(await startWebhookServer(ctx, name));
-          } catch (err) {
-            if (!o.bestEffort?.includes('webhook')) throw err;
-            log.error({ err: toError(err).message, port: config.webhook.port }, 'webhook server not started (set ATTUNE_WEBHOOK_PORT)');
-          }
-        } else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
+        else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
       }
       running.push(...started);
       // Every process running actors offers to trim; the trim lock lets one do it per period.

@@ -79,7 +79,10 @@ export const optionsSchema = z.object({
       sweepEveryMs: z.number().int().min(50).default(1000),
     })
     .prefault({}),
-  /** The webhook server (actor `webhook`): `ATTUNE_WEBHOOK_PORT`, `ATTUNE_WEBHOOK_HOST`. Port 0 picks a free one. */
+  /**
+   * The HTTP server (webhooks, API, dashboard, metrics): `ATTUNE_HTTP_PORT`/`ATTUNE_HTTP_HOST`, or the
+   * older `ATTUNE_WEBHOOK_PORT`/`ATTUNE_WEBHOOK_HOST`. Port 0 picks a free one.
+   */
   webhook: z
     .object({
       port: z.number().int().min(0).max(65535).optional(),
@@ -173,8 +176,9 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
   const secretKey = o.secretKey ?? env.ATTUNE_SECRET_KEY ?? null;
   if (secretKey !== null && secretKey.length < 16) throw new ConfigError('ATTUNE_SECRET_KEY must be at least 16 characters');
   const { redis: _r, database: _d, secretKey: _k, schema, namespace, logLevel, webhook, ...tuning } = o;
-  const envPort = env.ATTUNE_WEBHOOK_PORT;
-  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`ATTUNE_WEBHOOK_PORT must be a port number, got "${envPort}"`);
+  const portVar = env.ATTUNE_HTTP_PORT !== undefined ? 'ATTUNE_HTTP_PORT' : 'ATTUNE_WEBHOOK_PORT';
+  const envPort = env[portVar];
+  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`${portVar} must be a port number, got "${envPort}"`);
   return {
     ...tuning,
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
@@ -188,7 +192,7 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     hostname: os.hostname(),
     webhook: {
       port: webhook.port ?? (envPort !== undefined ? Number(envPort) : 8080),
-      host: webhook.host ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
+      host: webhook.host ?? env.ATTUNE_HTTP_HOST ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
       bodyLimitBytes: webhook.bodyLimitBytes,
     },
     crashAt: env.ATTUNE_CRASH_AT ?? null,

@@ -213,3 +213,8 @@ export function cliRunner(env: NodeJS.ProcessEnv): (...args: string[]) => Promis
     }
   };
 }
+
+/** Runs `attune <args>` as a user would (a fresh Node process) with `env`; never throws. */
+export function runCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliRunner(env)(...args);
+}

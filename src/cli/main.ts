@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { toError } from '../errors.ts';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerApiKeyCommands } from './commands/apikey.ts';
 import { registerDlqCommands } from './commands/dlq.ts';
 import { registerEventCommands } from './commands/events.ts';
 import { registerExecutionCommands } from './commands/executions.ts';
@@ -22,6 +23,7 @@ registerRuleCommands(program);
 registerRunCommand(program);
 registerWorkersCommand(program);
 registerDlqCommands(program);
+registerApiKeyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

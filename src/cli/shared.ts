@@ -10,11 +10,13 @@ export function list(value: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
-export function actorList(value: string): ActorName[] {
-  const out = list(value);
-  for (const a of out)
-    if (!(actorNames as readonly string[]).includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${actorNames.join(', ')})`);
-  return out as ActorName[];
+/** An actor of `attune up`, or `http` (the HTTP server; `webhook` is its old name). */
+export type UpActor = ActorName | 'http';
+export function actorList(value: string): UpActor[] {
+  const out = list(value).map((a) => (a === 'webhook' ? 'http' : a));
+  const known = [...actorNames, 'http'];
+  for (const a of out) if (!known.includes(a)) throw new InvalidArgumentError(`unknown actor "${a}" (known: ${known.join(', ')})`);
+  return out as UpActor[];
 }
 export function positiveInt(value: string): number {
   const n = Number(value);

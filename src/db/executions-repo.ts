@@ -37,8 +37,11 @@ export interface StoredExecution extends ExecutionRow {
 export interface ListOptions {
   status?: ExecutionStatus;
   action?: string;
-  /** Only the tasks of this workflow execution. */
+  trace?: string;
+  /** Children of this execution (a workflow's tasks). */
   parent?: number;
+  /** Keyset pagination: only executions with a smaller id (the last id of the previous page). */
+  before?: number;
   limit?: number;
 }
 
@@ -52,7 +55,8 @@ export async function listExecutions(sql: Sql, o: ListOptions = {}): Promise<Exe
   return sql<ExecutionRow[]>`
     select * from execution
     where true ${o.status ? sql`and status = ${o.status}` : sql``} ${o.action ? sql`and action_ref = ${o.action}` : sql``}
-      ${o.parent ? sql`and parent_id = ${o.parent}` : sql``}
+      ${o.trace ? sql`and trace = ${o.trace}` : sql``} ${o.parent ? sql`and parent_id = ${o.parent}` : sql``}
+      ${o.before ? sql`and id < ${o.before}` : sql``}
     order by id desc limit ${limit}`;
 }
 
@@ -101,4 +105,9 @@ export async function executionChain(sql: Sql, id: number): Promise<ChainLink[]>
       select e.id from execution e join down on e.retry_of = down.id)
     select id, attempt, status, status_reason, requested_at, not_before, started_at, finished_at
     from execution where id in (select id from down) order by id`;
+}
+
+/** How many executions there are per action and status (for `/metrics`). */
+export async function countExecutions(sql: Sql): Promise<{ action: string; status: string; n: number }[]> {
+  return sql<{ action: string; status: string; n: number }[]>`select action_ref as action, status, count(*)::int as n from execution group by 1, 2`;
 }

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { toError } from '../errors.ts';
 import { OutputCapture } from './output.ts';
 import { trackGroup, untrackGroup } from './running-groups.ts';
+import type { OutputListener } from './types.ts';
 
 export interface ChildRequest {
   file: string;
@@ -22,6 +23,7 @@ export interface ChildRequest {
   signal?: AbortSignal;
   /** What the group runs, for the report of a process that kills it on exit (`execution 12 (core.local)`). */
   label?: string;
+  onOutput?: OutputListener;
 }
 
 /** How the run ended: the process exited by itself, was killed by us, or never started. */
@@ -134,8 +136,14 @@ export function runChild(req: ChildRequest): Promise<ChildResult> {
     });
     child.on('close', () => finish(null));
 
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      req.onOutput?.('stdout', chunk.toString('utf8'));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      req.onOutput?.('stderr', chunk.toString('utf8'));
+    });
     child.stdin?.on('error', ignore);
     if (child.pid !== undefined) {
       trackGroup(child.pid, req.label ?? req.file);

@@ -236,6 +236,7 @@ async function run(spec: ActionSpec, params: Record<string, unknown>, ctx: RunCo
     killGraceMs: limits.killGraceMs,
     signal: options.signal,
     label: `execution ${ctx.executionId} (${ctx.actionRef})`,
+    onOutput: options.onOutput,
   });
   return childOutcome(res, inv, cwd, limits);
 }

@@ -43,4 +43,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   handlers?: ReadonlyMap<string, InProcessHandler>;
   log: Logger;
+  /** Called with each chunk of the child's output as it arrives (live output). */
+  onOutput?: OutputListener;
 }
+
+export type OutputListener = (fd: 'stdout' | 'stderr', chunk: string) => void;

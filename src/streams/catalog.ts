@@ -133,6 +133,11 @@ export function keyCatalog(namespace: string) {
     executionSlot: (executionId: number) => `${namespace}:execution:${executionId}:slot`,
     /** Sorted set: the executions a rate limit counted in its sliding window (`<action>|<key>`). */
     rateWindow: (scope: string) => `${namespace}:rate:${scope}`,
+    /**
+     * Stream of one execution's live output (fields `fd` = stdout|stderr|end, `data`), written by its
+     * worker while the action runs, readable with `XREAD`; expires `LIVE_OUTPUT_TTL_S` after the end.
+     */
+    executionLiveOutput: (executionId: number) => `${namespace}:execution:${executionId}:live`,
     /** String: the secret-parameter key generated for a namespace that configured none (dev). */
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */

@@ -4,6 +4,7 @@
  * runs) or is refused with a BackPressureError; nothing accepted is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, type HttpServer } from '../../src/http/server.ts';
 import type { Attune } from '../../src/index.ts';
 import { BackPressureError } from '../../src/errors.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
@@ -13,12 +14,14 @@ const CEILING = 1000;
 
 describe('back-pressure and trimming behind the groups', () => {
   let attune: Attune;
+  const servers: HttpServer[] = [];
   beforeAll(async () => {
     attune = await testAttune('backpressure', { streamMaxLen: CEILING, streams: { trimEveryMs: 100 }, webhook: { port: 0, host: '127.0.0.1' } });
     await attune.packs.load(corePackDir);
     await attune.rules.disable('core.hello_world_timer');
   });
   afterAll(async () => {
+    for (const s of servers) await s.stop();
     await disposeAttune(attune);
   });
 
@@ -82,13 +85,14 @@ describe('back-pressure and trimming behind the groups', () => {
       trigger: { type: 'core.webhook', parameters: { name: 'bp', token: TOKEN } },
       action: { ref: 'core.noop' },
     });
-    const [hook] = await attune.start({ actors: ['webhook'] });
+    const hook = await startHttpServer(attune, { webDir: null });
+    servers.push(hook);
     // The enforcer is stopped (first test): what lands on event.created stays unread.
     const key = probe(attune).catalog.eventCreated.key;
     const fill = probe(attune).redis.pipeline();
     for (let i = 0; i < CEILING; i++) fill.xadd(key, '*', 'type', 'event.created', 'payload', '{}');
     await fill.exec();
-    const res = await fetch(`${hook?.url}/webhooks/bp`, {
+    const res = await fetch(`${hook.url}/webhooks/bp`, {
       method: 'POST',
       body: '{}',
       headers: { 'content-type': 'application/json', 'x-attune-token': TOKEN },

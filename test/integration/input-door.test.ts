@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpServer, type HttpServer } from '../../src/http/server.ts';
 import { ValidationError } from '../../src/errors.ts';
 import type { Attune } from '../../src/index.ts';
 import { corePackDir, disposeAttune, probe, testAttune } from '../helpers.ts';
@@ -18,6 +19,7 @@ const deepJson = (n: number) => `{"v":${'['.repeat(n)}${']'.repeat(n)}}`;
 describe('bad input refused at the door', () => {
   let attune: Attune;
   let base: string;
+  let server: HttpServer | undefined;
   const nothingStored = async () => {
     const [row] = await probe(attune).sql<{ n: number }[]>`select count(*)::int as n from event`;
     expect(row?.n).toBe(0);
@@ -33,10 +35,11 @@ describe('bad input refused at the door', () => {
       trigger: { type: 'core.webhook', parameters: { name: 'door', token: TOKEN } },
       action: { ref: 'core.noop' },
     });
-    const started = await attune.start({ actors: ['webhook'] });
-    base = started[0]?.url ?? '';
+    server = await startHttpServer(attune, { webDir: null });
+    base = server.url;
   });
   afterAll(async () => {
+    await server?.stop();
     await disposeAttune(attune);
   });
 

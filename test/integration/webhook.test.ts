@@ -1,6 +1,7 @@
 /** core.webhook over HTTP: token and HMAC auth, 202 → event → execution; 401/400/404/413 create nothing. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
+import { startHttpServer, type HttpServer } from '../../src/http/server.ts';
 import { hmacSignature } from '../../src/triggers/webhook-params.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
@@ -10,6 +11,7 @@ const SECRET = 'sec-0123456789abcdef';
 describe('webhooks', () => {
   let attune: Attune;
   let base: string;
+  let server: HttpServer | undefined;
   const events = async () => (await probe(attune).sql<{ n: number }[]>`select count(*)::int as n from event`)[0]?.n ?? 0;
   const post = (name: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${base}/webhooks/${name}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
@@ -31,11 +33,13 @@ describe('webhooks', () => {
       trigger: { type: 'core.webhook', parameters: { name: 'signed', secret: SECRET } },
       action: { ref: 'core.noop' },
     });
-    const started = await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager', 'webhook'] });
-    base = started.find((a) => a.name === 'webhook')?.url ?? '';
+    await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
+    server = await startHttpServer(attune, { webDir: null });
+    base = server.url;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
   afterAll(async () => {
+    await server?.stop();
     await disposeAttune(attune);
   });
 

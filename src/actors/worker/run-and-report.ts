@@ -14,6 +14,7 @@ import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled } from '../../streams/messages.ts';
 import type { Claims } from './claims.ts';
 import { createExecutionMachine, provideEffects } from './execution-machine.ts';
+import { liveOutput, type LiveOutput } from './live-output.ts';
 import type { StatusReporter } from './status-reporter.ts';
 
 export type Job = Delivery<ExecutionScheduled>;
@@ -40,6 +41,7 @@ async function run(deps: RunAndReportDeps, d: Job, signal: AbortSignal): Promise
   const cfg = ctx.config.worker;
   let hide: string[] = [];
   let outcome: RunOutcome;
+  let live: LiveOutput | null = null;
   try {
     let params = m.parameters;
     if (m.secrets) {
@@ -49,10 +51,12 @@ async function run(deps: RunAndReportDeps, d: Job, signal: AbortSignal): Promise
     }
     const limits = { timeoutMs: m.timeoutMs, outputLimitBytes: cfg.outputLimitBytes, killGraceMs: cfg.killGraceMs };
     const runCtx = { executionId: m.executionId, actionRef: m.action.ref, trace: d.message.trace, attempt: m.attempt };
-    outcome = await runAction(m.action, params, runCtx, limits, { signal, handlers: ctx.handlers, log });
+    live = liveOutput(ctx, m.executionId, hide, log);
+    outcome = await runAction(m.action, params, runCtx, limits, { signal, handlers: ctx.handlers, log, onOutput: live.push });
   } catch (err) {
     outcome = { status: 'failed', exitCode: null, stdout: '', stderr: '', result: {}, reason: `runtime error: ${toError(err).message}` };
   }
+  await live?.end(outcome.status);
   return storable(maskDeep(outcome, hide)); // no secret, and no NUL (Postgres refuses it)
 }
 

@@ -1,4 +1,4 @@
-/** `attune execution list|get|cancel|rerun`. */
+/** `attune execution list|get|cancel|rerun|tail`. */
 import { Option, type Command } from 'commander';
 import type { ExecutionStatus } from '../../index.ts';
 import { positiveInt, status, withAttune } from '../shared.ts';
@@ -72,5 +72,16 @@ export function registerExecutionCommands(program: Command): void {
     .action(async (idText: string, o: { wait?: boolean; json?: boolean }) => {
       const id = positiveInt(idText);
       await withAttune(async (attune) => printExecution(await attune.executions.rerun(id, { wait: o.wait }), o));
+    });
+  execution
+    .command('tail <id>')
+    .description('print its stdout/stderr as the action produces them, until it ends')
+    .action(async (idText: string) => {
+      const id = positiveInt(idText);
+      await withAttune(async (attune) => {
+        for await (const line of attune.executions.watch(id)) (line.fd === 'stderr' ? process.stderr : process.stdout).write(line.data);
+        const e = await attune.executions.get(id);
+        if (e) console.error(`execution ${id} ${e.status}`);
+      });
     });
 }

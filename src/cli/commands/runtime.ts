@@ -1,30 +1,39 @@
 /** `attune up` and `attune demo`: run actors in this process. */
 import { Option, type Command } from 'commander';
-import { actorNames, type ActorName } from '../../attune.ts';
-import { actorList, list, positiveInt, untilSignal, withAttune } from '../shared.ts';
+import { actorNames } from '../../attune.ts';
+import { toError } from '../../facade/schemas.ts';
+import { startHttpServer, type HttpServer } from '../../http/server.ts';
+import { actorList, list, positiveInt, untilSignal, withAttune, type UpActor } from '../shared.ts';
 import { executionLine } from '../format.ts';
 
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('up')
     .description('run actors in this process until SIGINT/SIGTERM, then drain')
-    .addOption(new Option('--actors <list>', `comma-separated: ${actorNames.join(',')}`).argParser(actorList))
+    .addOption(new Option('--actors <list>', `comma-separated: ${actorNames.join(',')},http (webhook is the old name of http)`).argParser(actorList))
     .addOption(new Option('--runtimes <list>', 'runtimes this worker offers').argParser(list))
     .addOption(new Option('--concurrency <n>', 'worker concurrency').argParser(positiveInt))
     .option('--migrate', 'apply database migrations first')
-    .action(async (o: { actors?: ActorName[]; runtimes?: string[]; concurrency?: number; migrate?: boolean }) => {
+    .action(async (o: { actors?: UpActor[]; runtimes?: string[]; concurrency?: number; migrate?: boolean }) => {
+      const wantHttp = !o.actors || o.actors.includes('http');
+      const actors = o.actors ? actorNames.filter((a) => o.actors?.includes(a)) : actorNames;
       await withAttune(
         async (attune) => {
           if (o.migrate) await attune.migrate();
-          // every actor by default; the webhook server then only if its port is free (a replica may hold it)
-          const started = await attune.start({
-            actors: o.actors ?? actorNames,
-            bestEffort: o.actors ? [] : ['webhook'],
-            runtimes: o.runtimes,
-            concurrency: o.concurrency,
-          });
-          attune.log.info({ actors: started.map((a) => a.name), namespace: attune.config.namespace }, 'attune is up');
+          const started = await attune.start({ actors, runtimes: o.runtimes, concurrency: o.concurrency });
+          // every actor by default; the HTTP server then only if its port is free (a replica may hold it)
+          let http: HttpServer | null = null;
+          if (wantHttp) {
+            try {
+              http = await startHttpServer(attune);
+            } catch (err) {
+              if (o.actors) throw err;
+              attune.log.error({ err: toError(err).message, port: attune.config.webhook.port }, 'HTTP server not started (set ATTUNE_HTTP_PORT)');
+            }
+          }
+          attune.log.info({ actors: started.map((a) => a.name), http: http?.url ?? null, namespace: attune.config.namespace }, 'attune is up');
           await untilSignal(attune);
+          await http?.stop();
         },
         'info',
         o.actors?.every((a) => a === 'worker') && !o.migrate ? { database: false } : {},

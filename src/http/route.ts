@@ -1,0 +1,66 @@
+/**
+ * One API route: its method, path, role, zod schemas of params/query/body, and handler. The same
+ * definitions register the routes (src/http/api.ts) and generate the OpenAPI document
+ * (src/http/openapi.ts), so what the document says is what the route accepts.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Attune } from '../attune.ts';
+import type { ApiRole } from '../facade/schemas.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+type AnyObject = z.ZodObject;
+
+export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  params: z.infer<P>;
+  query: z.infer<Q>;
+  body: z.infer<B>;
+  attune: Attune;
+  /** The W3C `traceparent` trace id, if the caller sent one. */
+  trace: string | undefined;
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface Route {
+  method: Method;
+  /** Fastify path under `/api/v1`, e.g. `/executions/:id`. */
+  path: string;
+  role: ApiRole;
+  summary: string;
+  tag: string;
+  params?: AnyObject;
+  query?: AnyObject;
+  body?: z.ZodType;
+  /** 200 by default; 201 for a creation. */
+  status?: number;
+  /** The reply is a `text/event-stream` the handler writes itself. */
+  sse?: boolean;
+  handler(input: HandlerInput<AnyObject, AnyObject, z.ZodType>): Promise<unknown>;
+}
+
+/** Declares a route with its handler typed from its schemas. */
+export function route<
+  P extends AnyObject = z.ZodObject<Record<never, never>>,
+  Q extends AnyObject = z.ZodObject<Record<never, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+>(def: {
+  method: Method;
+  path: string;
+  role: ApiRole;
+  summary: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  status?: number;
+  sse?: boolean;
+  handler(input: HandlerInput<P, Q, B>): Promise<unknown>;
+}): Route {
+  return def;
+}
+
+/** Path parameters used by several routes. */
+export const idParams = z.object({ id: z.coerce.number().int().positive().describe('execution id') });
+export const refParams = z.object({ ref: z.string().regex(/^[^.\s]+\.[^\s]+$/, 'a ref looks like "<pack>.<name>"') });

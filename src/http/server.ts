@@ -1,0 +1,61 @@
+/**
+ * The one HTTP server: webhooks (`/webhooks/<name>`, their own tokens/HMAC), the API (`/api/v1`,
+ * API keys and roles), `/metrics`, `/healthz`, and the dashboard (`/`, the built `web/` folder).
+ * `attune up` starts it; a library user calls `startHttpServer(attune)`. It uses only the facade.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import Fastify from 'fastify';
+import type { Attune } from '../attune.ts';
+import { API_PREFIX, apiPlugin } from './api.ts';
+import { createMetrics } from './metrics.ts';
+import { webhookPlugin } from './webhook-routes.ts';
+
+/** Where `npm run build:web` puts the dashboard. */
+export const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+export interface HttpServerOptions {
+  /** Default: `webhook.port` of the config (`ATTUNE_HTTP_PORT`, 8080); 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** The built dashboard; null serves none. Default: `web/dist` when it exists. */
+  webDir?: string | null;
+}
+
+export interface HttpServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startHttpServer(attune: Attune, o: HttpServerOptions = {}): Promise<HttpServer> {
+  const port = o.port ?? attune.config.webhook.port;
+  const host = o.host ?? attune.config.webhook.host;
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: attune.config.webhook.bodyLimitBytes });
+  const metrics = createMetrics(attune, () => attune.executions.counts());
+  const unlisten = await attune.executions.changes((c) => metrics.observe(c));
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  await app.register(webhookPlugin, { prefix: '/webhooks', attune });
+  await app.register(apiPlugin, { prefix: API_PREFIX, attune });
+  const webDir = o.webDir === undefined ? (existsSync(defaultWebDir) ? defaultWebDir : null) : o.webDir;
+  if (webDir) {
+    await app.register(fastifyStatic, { root: webDir, wildcard: false });
+    // Client-side routes (/executions/42 …) get the app's index.html.
+    app.setNotFoundHandler((req, reply) => (req.method === 'GET' ? reply.sendFile('index.html') : reply.code(404).send({ error: 'not found' })));
+  }
+
+  await app.listen({ port, host });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
+  attune.log.info({ url }, 'HTTP server listening (webhooks, /api/v1, /metrics, dashboard)');
+  return {
+    url,
+    async stop() {
+      await unlisten();
+      await app.close();
+    },
+  };
+}
