@@ -260,14 +260,8 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       }
       running.push(...started);
       // Every process running actors offers to trim; the trim lock lets one do it per period.
-      stopTrimmer ??= startTrimmer({
-        redis,
-        catalog: ctx.catalog,
-        keys: ctx.keys,
-        log,
-        everyMs: config.streams.trimEveryMs,
-        alsoEachPass: hygienePass(ctx, log),
-      });
+      const trim = { redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs };
+      stopTrimmer ??= startTrimmer({ ...trim, alsoEachPass: hygienePass(ctx, log) });
       return started;
     },
     killRunningActions: () => killRunningGroups(),
