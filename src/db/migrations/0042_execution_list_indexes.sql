@@ -2,4 +2,3 @@
 create index execution_action_id_idx on execution (action_ref, id);
 create index execution_status_id_idx on execution (status, id);
 create index execution_trace_idx on execution (trace);
-create index execution_parent_idx on execution (parent_id) where parent_id is not null;
