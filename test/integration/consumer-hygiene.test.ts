@@ -90,6 +90,10 @@ describe('consumer hygiene', () => {
   });
 
   it('prunes consumers holding nothing, silent registrations and control streams; keeps one holding an entry', async () => {
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      worker.kill('SIGTERM'); // a graceful stop removes its own registration: only the ghost is silent
+      await eventually('the last worker exited', () => worker!.exitCode !== null || worker!.signalCode !== null);
+    }
     const p = probe(attune);
     const def = p.catalog.executionScheduled('hygiene');
     await p.redis.xgroup('CREATE', def.key, 'worker', '0', 'MKSTREAM');
