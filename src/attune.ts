@@ -41,6 +41,7 @@ import { createRedis } from './streams/redis.ts';
 import { deadLetters, type DeadLetters } from './streams/dlq.ts';
 import { streamStats, type StreamStats } from './streams/stats.ts';
 import { startTrimmer } from './streams/trimmer.ts';
+import { hygienePass } from './registry/consumer-hygiene.ts';
 import { startEnforcer } from './actors/enforcer.ts';
 import { startManager } from './actors/manager.ts';
 import { startWorkflowActor } from './actors/workflow/workflow-actor.ts';
@@ -234,7 +235,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     },
     saveDefinitions: () => saveDefinitions(sql, definitions),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
-    streams: () => streamStats(redis, ctx.catalog, ctx.keys),
+    streams: () => streamStats(redis, ctx.catalog, ctx.keys, { streamMaxLen: config.streamMaxLen, deadMaxLen: config.streams.deadMaxLen }),
     gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
     dlq: deadLetters(redis, ctx.catalog),
     async start(o = {}) {
@@ -262,7 +263,8 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       }
       running.push(...started);
       // Every process running actors offers to trim; the trim lock lets one do it per period.
-      stopTrimmer ??= startTrimmer({ redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs });
+      const trim = { redis, catalog: ctx.catalog, keys: ctx.keys, log, everyMs: config.streams.trimEveryMs };
+      stopTrimmer ??= startTrimmer({ ...trim, alsoEachPass: hygienePass(ctx, log) });
       return started;
     },
     killRunningActions: () => killRunningGroups(),

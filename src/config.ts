@@ -51,6 +51,11 @@ export const optionsSchema = z.object({
       trimEveryMs: z.number().int().min(50).default(5000),
       /** Approximate cap of the dead stream (`XADD MAXLEN ~`): the oldest dead letters go first. */
       deadMaxLen: z.number().int().min(100).default(100_000),
+      /**
+       * A consumer idle this long holding nothing, and a worker registration or control stream silent
+       * this long, belong to a dead process and are removed (at least `workerLiveMs` and 2 × `blockMs`).
+       */
+      goneAfterMs: z.number().int().min(1000).default(300_000),
     })
     .prefault({}),
   worker: z

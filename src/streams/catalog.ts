@@ -144,6 +144,8 @@ export function keyCatalog(namespace: string) {
     secretKey: `${namespace}:secret-key`,
     /** String set NX with a TTL of one period: the process holding it trims the streams this period. */
     trimLock: `${namespace}:lock:trim`,
+    /** SCAN pattern of the workers' control streams (`worker.<id>.control`). */
+    controlPattern: `${namespace}:worker.*.control`,
     /** SCAN pattern of the per-runtime and per-handler scheduled streams. */
     scheduledPattern: `${namespace}:execution.scheduled.*`,
     /** What every key of the namespace starts with. */

@@ -77,6 +77,8 @@ export class StreamConsumer<T = unknown> {
     this.actor.send({ type: 'STOP' });
     await this.stopped;
     this.o.blocking.disconnect();
+    // Leaves the group when it holds nothing, so `XINFO CONSUMERS` lists the living after restarts.
+    await Promise.all(this.o.streams.map((d) => this.o.redis.forgetConsumer(d.key, this.o.group, this.o.consumer).catch(() => 0)));
   }
 
   /** Acks handled entries, one XACK per stream. */

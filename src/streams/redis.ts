@@ -6,6 +6,7 @@ const lua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.m
 const deadLetterLua = lua('dead-letter');
 const publishLua = lua('publish');
 const trimAckedLua = lua('trim-acked');
+const forgetConsumerLua = lua('forget-consumer');
 
 export type AttuneRedis = Redis & {
   deadLetter(origin: string, dead: string, group: string, entryId: string, maxLen: number, ...fields: string[]): Promise<number>;
@@ -13,6 +14,8 @@ export type AttuneRedis = Redis & {
   publishCapped(stream: string, ceiling: number, ...fields: string[]): Promise<string>;
   /** XTRIM MINID up to the oldest entry one of the stream's groups has not acked; returns how many went. */
   trimAcked(stream: string): Promise<number>;
+  /** XGROUP DELCONSUMER if the consumer holds nothing: 1 removed, 0 kept (holds entries), -1 no stream/group. */
+  forgetConsumer(stream: string, group: string, consumer: string): Promise<number>;
 };
 
 /**
@@ -32,6 +35,7 @@ export function createRedis(url: string, name: string, options: { autoPipelining
   redis.defineCommand('deadLetter', { numberOfKeys: 2, lua: deadLetterLua });
   redis.defineCommand('publishCapped', { numberOfKeys: 1, lua: publishLua });
   redis.defineCommand('trimAcked', { numberOfKeys: 1, lua: trimAckedLua });
+  redis.defineCommand('forgetConsumer', { numberOfKeys: 1, lua: forgetConsumerLua });
   return redis as AttuneRedis;
 }
 

@@ -14,7 +14,14 @@ export interface StreamStats {
   stream: string;
   type: string;
   length: number;
+  /** The stream's cap: the back-pressure ceiling of a grouped stream, `MAXLEN ~` of the others. */
+  maxLen: number;
   groups: GroupStats[];
+}
+
+export interface StreamLimits {
+  streamMaxLen: number;
+  deadMaxLen: number;
 }
 
 function pairs(list: unknown[]): Record<string, unknown> {
@@ -23,7 +30,7 @@ function pairs(list: unknown[]): Record<string, unknown> {
   return out;
 }
 
-export async function streamStats(redis: Redis, catalog: StreamCatalog, keys: KeyCatalog): Promise<StreamStats[]> {
+export async function streamStats(redis: Redis, catalog: StreamCatalog, keys: KeyCatalog, limits: StreamLimits): Promise<StreamStats[]> {
   const streams = new Map(fixedStreams(catalog).map((d) => [d.key, d.type]));
   let cursor = '0';
   do {
@@ -33,9 +40,10 @@ export async function streamStats(redis: Redis, catalog: StreamCatalog, keys: Ke
   } while (cursor !== '0');
   const out: StreamStats[] = [];
   for (const [key, type] of [...streams].sort()) {
+    const maxLen = key === catalog.dead.key ? limits.deadMaxLen : limits.streamMaxLen;
     const exists = await redis.exists(key);
     if (!exists) {
-      out.push({ stream: key, type, length: 0, groups: [] });
+      out.push({ stream: key, type, length: 0, maxLen, groups: [] });
       continue;
     }
     const length = await redis.xlen(key);
@@ -49,7 +57,7 @@ export async function streamStats(redis: Redis, catalog: StreamCatalog, keys: Ke
         lastDelivered: String(o['last-delivered-id']),
       };
     });
-    out.push({ stream: key, type, length, groups });
+    out.push({ stream: key, type, length, maxLen, groups });
   }
   return out;
 }

@@ -16,6 +16,8 @@ export interface TrimmerDeps {
   keys: KeyCatalog;
   log: Logger;
   everyMs: number;
+  /** More housekeeping done by the lock holder each period (consumer hygiene). */
+  alsoEachPass?: () => Promise<void>;
 }
 
 /** One pass over every grouped stream; returns the entries removed per stream (those that lost any). */
@@ -41,6 +43,7 @@ export function startTrimmer(d: TrimmerDeps): () => Promise<void> {
       if (mine !== 'OK') return;
       const removed = await trimStreams(d);
       if (Object.keys(removed).length > 0) d.log.debug({ removed }, 'streams trimmed behind their groups');
+      await d.alsoEachPass?.();
     } catch (err) {
       d.log.warn({ err: toError(err).message }, 'stream trim failed; next period tries again');
     }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune, ExecutionStatus } from '../../src/index.ts';
-import { corePackDir, disposeAttune, eventually, processAlive, testAttune } from '../helpers.ts';
+import { corePackDir, disposeAttune, eventually, probe, processAlive, testAttune } from '../helpers.ts';
 
 const rtPackDir = fileURLToPath(new URL('../fixtures/rt-pack', import.meta.url));
 let attune: Attune;
@@ -59,6 +59,10 @@ describe('cancel', () => {
     expect((await attune.executions.get(busy.id))?.status).toBe('succeeded');
     expect(await attune.executions.get(queued.id)).toMatchObject({ status: 'canceled', started_at: null });
     expect(existsSync(marker)).toBe(false);
+    const p = probe(attune);
+    // The worker deletes the cancel marker after its ack (the claim, taken, keeps it from running).
+    await eventually('the cancel marker deleted', async () => (await p.redis.exists(p.keys.executionCancel(queued.id))) === 0);
+    expect(await p.redis.exists(p.keys.executionClaim(queued.id))).toBe(1);
   });
 
   it('a running execution gets SIGTERM, its process group ends, and it is canceled', async () => {

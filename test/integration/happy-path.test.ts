@@ -59,5 +59,6 @@ describe('timer rule → core.echo, end to end', () => {
     });
     const dead = (await attune.streams()).find((s) => s.type === 'dead');
     expect(dead?.length ?? 0).toBe(0);
+    expect(dead?.maxLen).toBe(attune.config.streams.deadMaxLen); // its own cap, shown by `attune streams`
   });
 });

@@ -20,6 +20,8 @@ export interface ClaimsOptions {
   /** Whether this worker runs the execution now (its claim is then no sign of a previous life). */
   isRunning(executionId: number): boolean;
   isStopping(): boolean;
+  /** Ids of dead predecessors of this worker on its host (`predecessors.ts`): their claims are a previous life's. */
+  previousLives: ReadonlySet<string>;
   /** How often the owner's lease refreshes its entries. */
   refreshEveryMs: number;
   ack(d: Delivery<ExecutionScheduled>): Promise<void>;
@@ -46,7 +48,8 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
         const owner = owners[i] ?? null;
         const alive = workers.some((w) => w.id === owner && isLive(w, now, ctx.config.workerLiveMs));
         const executionId = d.message.payload.executionId;
-        if (owner === o.workerId && !o.isRunning(executionId) && !wonNow.has(executionId)) return [d, { kind: 'ours' }];
+        if ((owner === o.workerId || (owner !== null && o.previousLives.has(owner))) && !o.isRunning(executionId) && !wonNow.has(executionId))
+          return [d, { kind: 'ours' }];
         if (owner === null || owner === o.workerId || alive) return [d, { kind: 'duplicate' }];
         return [d, { kind: 'stale', owner }];
       }),

@@ -91,6 +91,9 @@ export function provideExecutionMachine(deps: RunAndReportDeps) {
     ack: async ({ job, ran }) => {
       if (ran) crashPoint(deps.ctx.config, 'worker.before-ack');
       await reporter.persist('ack', () => deps.ack(job));
+      // The claim is taken now, so the cancel marker is never read again; the claim itself stays (its
+      // TTL): it is what keeps a duplicate or republished entry from running the action twice.
+      await deps.ctx.redis.del(deps.ctx.keys.executionCancel(idOf(job))).catch(() => 0);
     },
     confirmLost: async ({ job, owner }) => {
       const verdict = await deps.claims.confirmLost(job, owner);

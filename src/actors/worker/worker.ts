@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import type { AttuneContext, ActorHandle } from '../../context.ts';
 import { createActorConsumer } from '../../context.ts';
+import { toError } from '../../errors.ts';
 import type { WorkerRegistration } from '../../domain/worker-selection.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled } from '../../streams/messages.ts';
@@ -19,6 +20,7 @@ import { readControl } from './control.ts';
 import type { Claim } from './execution-machine.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startLease } from './lease.ts';
+import { takeOverPredecessors } from './predecessors.ts';
 import { deadlineOf, provideExecutionMachine } from './run-and-report.ts';
 import { createStatusReporter } from './status-reporter.ts';
 
@@ -76,7 +78,8 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
 
   const ack = (d: Job) => consumer.ack([d]);
   const reporter = createStatusReporter(ctx, id, log);
-  const claims = createClaims(ctx, { workerId: id, isRunning: (e) => inflight.has(e), isStopping: () => stopping, refreshEveryMs, ack });
+  const previousLives = new Set<string>();
+  const claims = createClaims(ctx, { workerId: id, isRunning: (e) => inflight.has(e), isStopping: () => stopping, refreshEveryMs, ack, previousLives });
   const machine = provideExecutionMachine({ ctx, log, reporter, claims, ack });
 
   /** Starts one execution machine; `onEnd` runs when it reaches a final state. */
@@ -146,7 +149,13 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       }
     },
   });
-  consumer.start();
+  // A dead predecessor's entries first, so the first read of the own pending list drains them.
+  const tookOver = takeOverPredecessors(ctx, streams, 'worker', id, log)
+    .then((ids) => ids.forEach((p) => previousLives.add(p)))
+    .catch((err: unknown) => log.warn({ err: toError(err).message }, 'taking over dead predecessors failed; their entries wait for the claim timeout'))
+    .finally(() => {
+      if (!stopping) consumer.start();
+    });
   const control = readControl(ctx, id, log, (m) => {
     const run = inflight.get(m.executionId);
     if (!run) return; // not here (finished, or never started: the cancel marker covers that)
@@ -162,6 +171,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
     stop: async () => {
       stopping = true;
       wake?.();
+      await tookOver;
       await consumer.stop();
       await control.stop();
       lease.stop();

@@ -39,7 +39,7 @@ export function registerAdminCommands(program: Command): void {
 
   program
     .command('streams')
-    .description('each stream with its length, groups, consumers, pending and lag')
+    .description('each stream with its length, cap, groups, consumers, pending and lag')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       await withAttune(async (attune) => {
@@ -50,10 +50,18 @@ export function registerAdminCommands(program: Command): void {
         }
         const rows = stats.flatMap((s): Record<string, unknown>[] =>
           s.groups.length === 0
-            ? [{ stream: s.stream, length: s.length, group: '-', consumers: '', pending: '', lag: '' }]
-            : s.groups.map((g) => ({ stream: s.stream, length: s.length, group: g.name, consumers: g.consumers, pending: g.pending, lag: g.lag ?? '?' })),
+            ? [{ stream: s.stream, length: s.length, max: s.maxLen, group: '-', consumers: '', pending: '', lag: '' }]
+            : s.groups.map((g) => ({
+                stream: s.stream,
+                length: s.length,
+                max: s.maxLen,
+                group: g.name,
+                consumers: g.consumers,
+                pending: g.pending,
+                lag: g.lag ?? '?',
+              })),
         );
-        console.log(table(rows, ['stream', 'length', 'group', 'consumers', 'pending', 'lag']));
+        console.log(table(rows, ['stream', 'length', 'max', 'group', 'consumers', 'pending', 'lag']));
       });
     });
 }
