@@ -1,7 +1,8 @@
 // `npm run bench:machine`: CPU per execution of the worker's execution machine with instant effects, next to the
 // same awaits written by hand, alternating in one run. The machine's own cost on the worker's hot path.
 import { createActor } from 'xstate';
-import { createExecutionMachine, provideEffects } from '../../src/actors/worker/execution-machine.ts';
+import { createExecutionMachine } from '../../src/actors/worker/execution-machine.ts';
+import { provideEffects } from '../../src/actors/worker/execution-effects.ts';
 import type { RunOutcome } from '../../src/runtimes/types.ts';
 const out: RunOutcome = { status: 'succeeded', exitCode: null, stdout: '', stderr: '', result: {}, reason: null };
 const machine = provideEffects(createExecutionMachine<{ id: number }>(), {

@@ -4,7 +4,8 @@
  * running-report delay and the deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RUNNING_REPORT_AFTER_MS, createExecutionMachine, provideEffects, type Claim, type SkipReport } from '../../src/actors/worker/execution-machine.ts';
+import { RUNNING_REPORT_AFTER_MS, createExecutionMachine, type Claim, type SkipReport } from '../../src/actors/worker/execution-machine.ts';
+import { provideEffects } from '../../src/actors/worker/execution-effects.ts';
 import type { RunOutcome } from '../../src/runtimes/types.ts';
 import { machineDriver, settle, stubEffect } from './stub-actors.ts';
 

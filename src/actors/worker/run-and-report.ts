@@ -13,7 +13,8 @@ import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled } from '../../streams/messages.ts';
 import type { Claims } from './claims.ts';
-import { createExecutionMachine, provideEffects } from './execution-machine.ts';
+import { createExecutionMachine } from './execution-machine.ts';
+import { provideEffects } from './execution-effects.ts';
 import { liveOutput, type LiveOutput } from './live-output.ts';
 import type { StatusReporter } from './status-reporter.ts';
 
