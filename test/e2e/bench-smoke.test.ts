@@ -11,6 +11,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const figures = [
   'pipeline.oneProcess',
   'pipeline.processPerActor',
+  'pipeline.concurrencyPolicy',
+  'pipeline.policyRatio',
+  'publish.capped',
+  'publish.plainXadd',
+  'publish.ratio',
   'queue.bullmq',
   'queue.ratio',
   'latency.achievedRate',
