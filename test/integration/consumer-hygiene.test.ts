@@ -89,10 +89,11 @@ describe('consumer hygiene', () => {
     expect(drainedInMs).toHaveLength(RESTARTS);
   });
 
-  it('prunes consumers holding nothing, silent registrations and control streams; keeps one holding an entry', async () => {
+  it('prunes consumers holding nothing, silent registrations and control streams; keeps one holding an entry', { timeout: 120_000 }, async () => {
     if (worker && worker.exitCode === null && worker.signalCode === null) {
       worker.kill('SIGTERM'); // a graceful stop removes its own registration: only the ghost is silent
-      await eventually('the last worker exited', () => worker!.exitCode !== null || worker!.signalCode !== null);
+      // its drain waits up to worker.drainTimeoutMs (30 s) for the running core.sleep before it stops it
+      await eventually('the last worker exited', () => worker!.exitCode !== null || worker!.signalCode !== null, 60_000);
     }
     const p = probe(attune);
     const def = p.catalog.executionScheduled('hygiene');
