@@ -14,7 +14,7 @@ import type { ActionPolicy } from './domain/policy-schema.ts';
 import type { Queryable, Sql } from './db/sql.ts';
 import { cancelBeforeStart, insertRequested, markCanceling, type NewExecution } from './db/execution-store.ts';
 import { getExecution, waitForExecution, type ExecutionRow, type StoredExecution } from './db/executions-repo.ts';
-import { EXECUTION_KEY_TTL_S, isTerminal } from './domain/execution-lifecycle.ts';
+import { EXECUTION_KEY_TTL_S, isTerminal, parseClaim } from './domain/execution-lifecycle.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { newId } from './streams/codec.ts';
 import { concurrencySlots } from './limits/concurrency-slots.ts';
@@ -136,7 +136,8 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
         throw new ValidationError(`execution ${id} is ${row.status}; it cannot be canceled now`);
       }
       // A worker may hold it already (scheduled, its `running` report not yet applied): tell it.
-      const owner = row.worker_id ?? (await ctx.redis.get(ctx.keys.executionClaim(id)));
+      const claim = row.worker_id ? null : await ctx.redis.get(ctx.keys.executionClaim(id));
+      const owner = row.worker_id ?? (claim === null ? null : parseClaim(claim).workerId);
       if (owner) await ctx.publisher.publish(ctx.catalog.workerControl(owner), { command: 'cancel', executionId: id }, { trace: row.trace });
       ctx.log.info({ executionId: id, status: row.status, worker: owner, trace: row.trace }, 'execution cancel requested');
       return withoutSecrets(row);

@@ -86,3 +86,17 @@ export function transitionFrom(to: ExecutionStatus, narrower?: readonly Executio
  * any stream entry of that execution could still be delivered.
  */
 export const EXECUTION_KEY_TTL_S = 7 * 24 * 3600;
+
+/**
+ * The value of an execution's claim key: the id of the worker that took it and its life (one
+ * process start), so that a worker with a stable id tells a previous life's claim from its own.
+ */
+export function claimValue(workerId: string, life: string): string {
+  return `${workerId}@${life}`;
+}
+
+/** The worker and life of a claim value (`life` null: a claim taken before lives were recorded). */
+export function parseClaim(value: string): { workerId: string; life: string | null } {
+  const at = value.lastIndexOf('@');
+  return at < 0 ? { workerId: value, life: null } : { workerId: value.slice(0, at), life: value.slice(at + 1) };
+}

@@ -1,12 +1,12 @@
 /**
  * Claims: an execution runs at most once because its first worker takes `execution.claim.<id>`
- * (SET NX). A batch is claimed in one round trip, with its cancel markers; an entry whose claim is
+ * (SET NX; its value names the worker and its life). A batch is claimed in one round trip, with its cancel markers; an entry whose claim is
  * taken already was started before, and who holds the claim decides what it is (a duplicate
  * message, a previous life of this worker, or a worker that looks lost). A lost owner is confirmed
  * only after a liveness period without a fresh heartbeat: a Redis restart stalls every heartbeat.
  */
 import type { AttuneContext } from '../../context.ts';
-import { EXECUTION_KEY_TTL_S } from '../../domain/execution-lifecycle.ts';
+import { claimValue, EXECUTION_KEY_TTL_S, parseClaim } from '../../domain/execution-lifecycle.ts';
 import { isLive } from '../../domain/worker-selection.ts';
 import { readRegistrations } from '../../registry/worker-registry.ts';
 import type { Delivery } from '../../streams/consumer.ts';
@@ -17,6 +17,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ClaimsOptions {
   workerId: string;
+  /** This process start of the worker (its claims' values carry it: `claimValue`). */
+  life: string;
   /** Whether this worker runs the execution now (its claim is then no sign of a previous life). */
   isRunning(executionId: number): boolean;
   isStopping(): boolean;
@@ -45,9 +47,12 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
     const now = Date.now();
     return new Map(
       batch.map((d, i): [Delivery<ExecutionScheduled>, Claim] => {
-        const owner = owners[i] ?? null;
+        const value = owners[i] ?? null;
+        const { workerId: owner, life } = value === null ? { workerId: null, life: null } : parseClaim(value);
         const alive = workers.some((w) => w.id === owner && isLive(w, now, ctx.config.workerLiveMs));
         const executionId = d.message.payload.executionId;
+        // Taken by this life: it runs it now or has run it (a republished or duplicate entry).
+        if (owner === o.workerId && life === o.life) return [d, { kind: 'duplicate' }];
         if ((owner === o.workerId || (owner !== null && o.previousLives.has(owner))) && !o.isRunning(executionId) && !wonNow.has(executionId))
           return [d, { kind: 'ours' }];
         if (owner === null || owner === o.workerId || alive) return [d, { kind: 'duplicate' }];
@@ -60,7 +65,7 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
     async claim(batch) {
       const pipe = ctx.redis.pipeline();
       for (const d of batch) {
-        pipe.set(claimKey(d), o.workerId, 'EX', EXECUTION_KEY_TTL_S, 'NX');
+        pipe.set(claimKey(d), claimValue(o.workerId, o.life), 'EX', EXECUTION_KEY_TTL_S, 'NX');
         pipe.exists(ctx.keys.executionCancel(d.message.payload.executionId));
       }
       const replies = (await pipe.exec()) ?? [];

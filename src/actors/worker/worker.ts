@@ -79,7 +79,8 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const ack = (d: Job) => consumer.ack([d]);
   const reporter = createStatusReporter(ctx, id, log);
   const previousLives = new Set<string>();
-  const claims = createClaims(ctx, { workerId: id, isRunning: (e) => inflight.has(e), isStopping: () => stopping, refreshEveryMs, ack, previousLives });
+  const life = `${startedAt.toString(36)}${randomBytes(3).toString('hex')}`;
+  const claims = createClaims(ctx, { workerId: id, life, isRunning: (e) => inflight.has(e), isStopping: () => stopping, refreshEveryMs, ack, previousLives });
   const machine = provideExecutionMachine({ ctx, log, reporter, claims, ack });
 
   /** Starts one execution machine; `onEnd` runs when it reaches a final state. */
