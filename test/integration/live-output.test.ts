@@ -54,6 +54,15 @@ describe('live output', () => {
     await disposeAttune(attune);
   });
 
+  it('an action that prints nothing leaves no output stream, and watch() of it ends on its final status', async () => {
+    const e = await attune.run('core.noop', {});
+    await eventually('the no-op succeeded', async () => (await attune.executions.get(e.id))?.status === 'succeeded');
+    expect(await probe(attune).redis.exists(probe(attune).keys.executionLiveOutput(e.id))).toBe(0);
+    const lines: unknown[] = [];
+    for await (const line of attune.executions.watch(e.id, { blockMs: 100 })) lines.push(line);
+    expect(lines).toEqual([]);
+  });
+
   it('watch(): lines arrive about a second apart, before the execution ends; the stream then expires', async () => {
     const e = await attune.run('core.local', { cmd: CMD });
     const got: { data: string; at: number; status: string | undefined }[] = [];

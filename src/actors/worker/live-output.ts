@@ -2,7 +2,8 @@
  * Live output: a running action's stdout/stderr go, line by line, onto the execution's output
  * stream (key catalog `executionLiveOutput`), masked like the stored result, so that `attune execution
  * tail`, the SSE endpoint and `attune.executions.watch()` follow it while it runs. Best effort: a
- * failed write is logged and never fails the execution; the stored result stays the record.
+ * failed write is logged and never fails the execution; the stored result stays the record. An
+ * action that prints nothing (an in-process no-op, say) costs no Redis write and leaves no key.
  */
 import type { Logger } from 'pino';
 import { maskDeep } from '../../actions/secrets.ts';
@@ -27,8 +28,11 @@ export function liveOutput(ctx: AttuneContext, executionId: number, hide: readon
   const partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
+  /** Whether the stream exists: an action that printed nothing gets no stream (and no `end` entry). */
+  let wrote = false;
 
   const write = (fd: string, data: string): void => {
+    wrote = true;
     const text = fd === 'end' ? data : maskDeep(data, hide);
     chain = chain
       .then(async () => {
@@ -55,7 +59,7 @@ export function liveOutput(ctx: AttuneContext, executionId: number, hide: readon
     async end(status) {
       clearTimeout(timer);
       flush();
-      write('end', status);
+      if (wrote) write('end', status); // a reader of an execution without output stops on its final status
       await chain;
     },
   };
