@@ -178,7 +178,7 @@ describe('execution machine', () => {
     expect(e.confirmLost.last().input.owner).toBe('w-gone');
     e.confirmLost.last().resolve('lost');
     await settle();
-    expect(e.reportSkipped.last().input).toMatchObject({ status: 'abandoned', reason: expect.stringMatching(/w-gone/) });
+    expect(e.reportSkipped.last().input).toMatchObject({ status: 'abandoned', reason: expect.stringMatching(/w-gone/), ranBy: 'w-gone' });
     expect(e.run.calls).toHaveLength(0);
   });
 

@@ -99,12 +99,17 @@ export interface SkipReport<J> {
   job: J;
   status: 'canceled' | 'abandoned';
   reason: string;
+  /** The worker that ran it and was lost (the execution's `worker_id` names it, not the reporter). */
+  ranBy?: string;
 }
 
 export function skipReport<J>(context: ExecutionContext<J>): SkipReport<J> {
   if (context.claim.kind === 'canceled') return { job: context.job, status: 'canceled', reason: 'canceled before it started' };
   const owner = context.claim.kind === 'stale' ? context.claim.owner : 'this worker (a previous life)';
-  return { job: context.job, status: 'abandoned', reason: `worker ${owner} was lost while running this execution; not run again` };
+  const reason = `worker ${owner} was lost while running this execution; not run again`;
+  return context.claim.kind === 'stale'
+    ? { job: context.job, status: 'abandoned', reason, ranBy: context.claim.owner }
+    : { job: context.job, status: 'abandoned', reason };
 }
 
 const notProvided = (name: string) => () => {
