@@ -142,6 +142,7 @@ describe('code-defined workflows', () => {
       const rows = await sql<{ state: string }[]>`select state from workflow_run where execution_id = any(${[kept.id, canceled.id]}::bigint[])`;
       return rows.length === 2 && rows.every((r) => r.state === 'doubling');
     });
+    await expect(first.workflows.pause(kept.id)).rejects.toThrow(/defined in code and its machine does not handle PAUSE and RESUME/);
     await first.executions.cancel(canceled.id);
     const c = await first.executions.wait(canceled.id, { timeoutMs: 20_000 });
     expect(c.status).toBe('canceled');
