@@ -116,6 +116,7 @@ describe('code-defined workflows', () => {
     const [run] = await probe(attune).sql<{ state: string; steps: number }[]>`select state, steps from workflow_run where execution_id = ${e.id}`;
     expect(run).toEqual({ state: 'succeeded', steps: 3 });
     expect(await attune.workflows.show('cwf.flow')).toContain('doubling');
+    expect((await attune.executions.tree(e.id))?.workflow?.ctx).toEqual({ n: 5, doubled: 10, sum: 11 });
     await expect(attune.workflows.pause(e.id)).rejects.toThrow(/succeeded/);
   });
 
