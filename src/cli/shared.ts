@@ -1,5 +1,5 @@
 /** What every `attune` command shares: argument parsers, opening Attune, waiting for a signal. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { actorNames, createAttune, type ActorName, type Attune } from '../attune.ts';
 import { notMigrated } from '../errors.ts';
 import { executionStatuses, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
@@ -27,6 +27,31 @@ export function status(value: string): ExecutionStatus {
   if (!(executionStatuses as readonly string[]).includes(value))
     throw new InvalidArgumentError(`unknown status "${value}" (known: ${executionStatuses.join(', ')})`);
   return value as ExecutionStatus;
+}
+
+/**
+ * Argument errors (unknown command or option, missing argument, bad value) as one line on stderr
+ * that says where to look, then exit 1: `error: unknown option '--jsn' (Did you mean --json?)
+ * (see attune execution list --help)`. Commander's own suggestion line is folded into it.
+ */
+export function oneLineUsageErrors(cmd: Command): void {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  const hint = `(see ${names.join(' ')} --help)`;
+  cmd.configureOutput({ outputError: (str, write) => write(`${str.trim().replace(/\s*\n\s*/g, ' ')} ${hint}\n`) });
+  for (const sub of cmd.commands) oneLineUsageErrors(sub);
+}
+
+/**
+ * `attune … | head`: once the reader is gone nothing more can be said, so the command ends at
+ * once with exit code 0, as `cat` would, instead of an `EPIPE` stack trace. Any other stdout
+ * error is rethrown.
+ */
+export function quietOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(0);
+  });
 }
 
 /** Opens Attune, runs `fn`, closes; errors become one clear line and exit code 1. */

@@ -104,6 +104,8 @@ export interface AppliedReport {
 /**
  * Applies folded worker reports: one conditional update per target status, each from the states
  * the lifecycle allows (a late `running` after `succeeded` changes nothing). Returns what moved.
+ * An `abandoned` report comes from the worker that found the entry of a lost one: `worker_id`
+ * keeps naming the worker that ran the execution.
  */
 export async function applyReports(tx: Queryable, updates: readonly ReportUpdate[]): Promise<AppliedReport[]> {
   const byStatus = new Map<ReportedStatus, ReportUpdate[]>();
@@ -113,7 +115,7 @@ export async function applyReports(tx: Queryable, updates: readonly ReportUpdate
     const applied = await tx<AppliedReport[]>`
       update execution e set
         status = x.status,
-        worker_id = coalesce(x.worker_id, e.worker_id),
+        worker_id = case when x.status = 'abandoned' then coalesce(e.worker_id, x.worker_id) else coalesce(x.worker_id, e.worker_id) end,
         started_at = coalesce(e.started_at, x.started_at),
         finished_at = coalesce(x.finished_at, e.finished_at),
         result = coalesce(x.result, e.result),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { StreamDef } from './catalog.ts';
 
 export interface Envelope<T> {
-  /** Message id (not the stream entry id). */
+  /** Message id: new per publication, not the stream entry id, and nothing decides on it (the ids of an entry: docs/architecture.md). */
   id: string;
   trace: string;
   at: string;

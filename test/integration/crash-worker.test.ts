@@ -29,7 +29,9 @@ async function worker(): Promise<ActorProcess> {
   return p;
 }
 async function status(id: number) {
-  const [e] = await probe(attune).sql<{ status: string; status_reason: string | null }[]>`select status, status_reason from execution where id = ${id}`;
+  const [e] = await probe(attune).sql<
+    { status: string; status_reason: string | null; worker_id: string | null }[]
+  >`select status, status_reason, worker_id from execution where id = ${id}`;
   return e;
 }
 async function pendingOfWorkers(): Promise<number> {
@@ -48,7 +50,9 @@ describe('worker faults', () => {
     await kill(first);
     const c = await settled(attune, { executions: 1, runsFile: file });
     expect(c.byStatus).toEqual({ abandoned: 1 });
-    expect((await status(1))?.status_reason).toMatch(/^worker .+ was lost while running this execution; not run again$/);
+    const row = await status(1);
+    expect(row?.status_reason).toMatch(/^worker .+ was lost while running this execution; not run again$/);
+    expect(row?.worker_id).toBe(/^worker (\S+) was lost/.exec(row?.status_reason ?? '')?.[1]); // the one that ran it, not the one that found it lost
     expect(c.runs).toEqual([1]);
     expect(await pendingOfWorkers()).toBe(0); // the entry acked
   });

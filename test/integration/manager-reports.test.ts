@@ -109,4 +109,12 @@ describe('manager: late and out-of-order reports', () => {
     await report({ executionId: id, status: 'succeeded', result: { ok: 4 } });
     expect(await row(id)).toEqual(abandoned);
   });
+
+  it('abandoned, reported by the worker that found the lost one: worker_id still names the worker that ran it', async () => {
+    const id = await scheduled();
+    await report({ executionId: id, status: 'running', startedAt: at() });
+    expect((await row(id)).worker_id).toBe('w1');
+    await report({ executionId: id, status: 'abandoned', workerId: 'w2', reason: 'worker w1 was lost while running this execution; not run again' });
+    expect(await row(id)).toMatchObject({ status: 'abandoned', worker_id: 'w1' });
+  });
 });

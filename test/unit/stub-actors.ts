@@ -92,13 +92,17 @@ export interface Driven<TMachine extends AnyStateMachine> {
 }
 
 /** Starts machines on simulated clocks; `stopAll` in afterEach leaves none running. */
-export function machineDriver(): { start<TMachine extends AnyStateMachine>(machine: TMachine, input?: unknown): Driven<TMachine>; stopAll(): void } {
+/** `input` may be built from the simulated clock, for a machine that arms its own timers through its input. */
+type DriverInput = Record<string, unknown> | ((clock: SimulatedClock) => unknown);
+
+export function machineDriver(): { start<TMachine extends AnyStateMachine>(machine: TMachine, input?: DriverInput): Driven<TMachine>; stopAll(): void } {
   const started: AnyActorRef[] = [];
   return {
-    start<TMachine extends AnyStateMachine>(machine: TMachine, input?: unknown): Driven<TMachine> {
+    start<TMachine extends AnyStateMachine>(machine: TMachine, input?: DriverInput): Driven<TMachine> {
       const clock = new SimulatedClock();
+      const resolved = typeof input === 'function' ? input(clock) : input;
       // createActor's options are not resolvable for a generic machine; the cast only names it back
-      const actor = createActor(machine as AnyStateMachine, { clock, input }) as unknown as Actor<TMachine>;
+      const actor = createActor(machine as AnyStateMachine, { clock, input: resolved }) as unknown as Actor<TMachine>;
       const snapshot = () => actor.getSnapshot() as AnyMachineSnapshot;
       started.push(actor);
       actor.start();

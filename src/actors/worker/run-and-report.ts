@@ -85,8 +85,8 @@ export function provideExecutionMachine(deps: RunAndReportDeps) {
       await reporter.persist('outcome report', () => reporter.report(msg, job.message.trace));
       log.info({ executionId: idOf(job), action: job.message.payload.action.ref, status, trace: job.message.trace }, `execution ${status}`);
     },
-    reportSkipped: async ({ job, status, reason }) => {
-      await reporter.report({ executionId: idOf(job), status, reason }, job.message.trace);
+    reportSkipped: async ({ job, status, reason, ranBy }) => {
+      await reporter.report({ executionId: idOf(job), status, reason, ...(ranBy ? { workerId: ranBy } : {}) }, job.message.trace);
       log[status === 'abandoned' ? 'warn' : 'info']({ executionId: idOf(job), reason, trace: job.message.trace }, `execution ${status}`);
     },
     ack: async ({ job, ran }) => {

@@ -8,10 +8,11 @@ import { toError } from '../../errors.ts';
 import type { ExecutionStatusReport } from '../../streams/messages.ts';
 import { boundReport } from '../../streams/status-output.ts';
 
-export type StatusReport = Omit<ExecutionStatusReport, 'workerId' | 'at'>;
+/** A report as a worker writes it; `workerId` defaults to the reporting worker. */
+export type StatusReport = Omit<ExecutionStatusReport, 'workerId' | 'at'> & { workerId?: string };
 
 export interface StatusReporter {
-  /** Publishes one report, stamped with the worker id and the time. */
+  /** Publishes one report, stamped with the time and (unless it names another) this worker's id. */
   report(msg: StatusReport, trace: string): Promise<void>;
   /** Runs a Redis write until it lands, up to 20 attempts with a growing pause. */
   persist(what: string, fn: () => Promise<unknown>): Promise<void>;
@@ -22,7 +23,7 @@ const ATTEMPTS = 20;
 export function createStatusReporter(ctx: AttuneContext, workerId: string, log: Logger): StatusReporter {
   return {
     async report(msg, trace) {
-      const full = { ...msg, workerId, at: new Date().toISOString() };
+      const full = { ...msg, workerId: msg.workerId ?? workerId, at: new Date().toISOString() };
       // A big outcome waits in Redis beside the stream; the report stays small (status-output.ts).
       await ctx.publisher.publish(ctx.catalog.executionStatus, await boundReport(ctx.redis, ctx.keys, full), { trace });
     },
