@@ -5,7 +5,7 @@
  * a reason when it breaks the rules (docs/workflows.md, "Code-defined workflows").
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assign, setup } from 'xstate';
+import { assign, fromPromise, setup, spawnChild } from 'xstate';
 import { z } from 'zod';
 import {
   createAttune,
@@ -74,7 +74,21 @@ function flowMachine(id: string, breakAt: 'none' | 'date' | 'throw' = 'none') {
 const flow = defineWorkflow({ ref: 'cwf.flow', parameters: z.object({ n: z.number() }), machine: flowMachine('flow') });
 const dated = defineWorkflow({ ref: 'cwf.dated', parameters: z.object({ n: z.number() }), machine: flowMachine('dated', 'date') });
 const throwing = defineWorkflow({ ref: 'cwf.throwing', parameters: z.object({ n: z.number() }), machine: flowMachine('throwing', 'throw') });
-const all: Definition[] = [double, add, flow, dated, throwing];
+// An actor spawned at run time (`setup({ actors })` and `invoke` are refused by defineWorkflow).
+const spawning = defineWorkflow({
+  ref: 'cwf.spawning',
+  machine: setup({}).createMachine({
+    id: 'spawning',
+    initial: 'waiting',
+    states: {
+      waiting: {
+        entry: spawnChild(fromPromise(async () => 'never awaited')),
+      },
+      done: { type: 'final' },
+    },
+  }),
+});
+const all: Definition[] = [double, add, flow, dated, throwing, spawning];
 
 const opened: Attune[] = [];
 const isolations: { namespace: string; schema: string }[] = [];
@@ -120,7 +134,7 @@ describe('code-defined workflows', () => {
     await expect(attune.workflows.pause(e.id)).rejects.toThrow(/succeeded/);
   });
 
-  it('a context that is not JSON, or an action that throws, fails the workflow with the reason and requests nothing more', async () => {
+  it('a context that is not JSON, an action that throws, or a spawned actor fails the workflow with the reason and requests nothing more', async () => {
     const attune = opened[0] as Attune;
     const d = await attune.run('cwf.dated', { n: 1 }, { wait: true, waitTimeoutMs: 30_000 });
     expect(d.status).toBe('failed');
@@ -129,6 +143,9 @@ describe('code-defined workflows', () => {
     expect(t.status).toBe('failed');
     expect(t.status_reason).toMatch(/the machine threw: boom in keepDoubled/);
     expect((await tasks(attune, t.id)).map((c) => c.task_name)).toEqual(['double']);
+    const s = await attune.run('cwf.spawning', {}, { wait: true, waitTimeoutMs: 30_000 });
+    expect(s.status).toBe('failed');
+    expect(s.status_reason).toMatch(/the machine runs actors \(.+\); a code workflow may not invoke or spawn actors/);
   });
 
   it('resumes in another instance from the persisted snapshot, and a cancel ends it canceled', async () => {
