@@ -74,8 +74,11 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
   const triggers = new Map(definitions.flatMap((d) => (d.kind === 'trigger' ? [[d.ref, d] as const] : [])));
-  const actions = new Map(definitions.flatMap((d) => (d.kind === 'action' ? [[d.ref, d] as const] : [])));
-  for (const a of actions.values()) ctx.handlers.set(a.ref, a.handler);
+  const actions = new Map(definitions.flatMap((d) => (d.kind !== 'trigger' ? [[d.ref, d] as const] : [])));
+  for (const a of actions.values()) {
+    if (a.kind === 'action') ctx.handlers.set(a.ref, a.handler);
+    else ctx.workflows.set(a.ref, a.machine);
+  }
   async function loadPack(dir: string): Promise<PackLoadResult> {
     const result = await savePack(sql, await loadPackDir(dir), () => secretKey(ctx));
     await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });

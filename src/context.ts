@@ -1,5 +1,6 @@
 /** What every actor and service of one Attune instance shares: a small bag of handles. */
 import type { Logger } from 'pino';
+import type { AnyStateMachine } from 'xstate';
 import type { ResolvedConfig } from './config.ts';
 import type { Sql } from './db/sql.ts';
 import type { InProcessHandler } from './domain/action-handler.ts';
@@ -19,11 +20,16 @@ export interface AttuneContext {
   keys: KeyCatalog;
   publisher: Publisher;
   handlers: Map<string, InProcessHandler>;
+  /** Code-defined workflow machines registered in this process, by action ref (`defineWorkflow`). */
+  workflows: Map<string, AnyStateMachine>;
 }
 
-export function createContext(parts: Omit<AttuneContext, 'catalog' | 'keys' | 'publisher'>): AttuneContext {
+export function createContext(
+  parts: Omit<AttuneContext, 'catalog' | 'keys' | 'publisher' | 'workflows'> & Partial<Pick<AttuneContext, 'workflows'>>,
+): AttuneContext {
   return {
     ...parts,
+    workflows: parts.workflows ?? new Map<string, AnyStateMachine>(),
     catalog: streamCatalog(parts.config.namespace),
     keys: keyCatalog(parts.config.namespace),
     publisher: new Publisher(parts.redis, { maxLen: parts.config.streamMaxLen, maxPayloadBytes: parts.config.consumer.maxPayloadBytes }),

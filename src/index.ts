@@ -6,6 +6,16 @@ export type { Attune, AttuneCreateOptions, ActorName, StartOptions, EmitOptions 
 /** Code-first definitions: an action (parameter schema + handler) or a trigger (payload schema) in one call. */
 export { defineAction } from './actions/define-action.ts';
 export type { ActionDefinition, ActionInput, ParamsIn, ParamsOut } from './actions/define-action.ts';
+/** Code-defined workflows: your own xstate machine under an action ref, durable like a YAML workflow (docs/workflows.md). */
+export { defineWorkflow, requestAction, ACTION_REQUEST } from './workflows/code-workflow.ts';
+export type {
+  WorkflowDefinition,
+  WorkflowDefinitionInput,
+  ActionRequest,
+  ChildFinishedEvent,
+  WorkflowMachineEvent,
+  WorkflowInput,
+} from './workflows/code-workflow.ts';
 export { defineTrigger } from './triggers/define-trigger.ts';
 export type { TriggerDefinition, TriggerInput, PayloadIn } from './triggers/define-trigger.ts';
 export type { Definition, TriggerPayloads, ActionParams } from './packs/code-definitions.ts';

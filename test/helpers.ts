@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { createAttune, type Attune, type AttuneOptions } from '../src/index.ts';
+import { createAttune, type Attune, type AttuneCreateOptions } from '../src/index.ts';
 import { kill, type ActorProcess } from './fixtures/actor-process.ts';
 import { databaseUrl, dropIsolation, isolation, redisUrl } from './support.ts';
 
@@ -12,7 +12,7 @@ export * from './support.ts';
 export const liveInstances = new Set<Attune>();
 
 /** An Attune instance in its own namespace and schema, migrated. */
-export async function testAttune(label: string, options: AttuneOptions = {}): Promise<Attune> {
+export async function testAttune(label: string, options: AttuneCreateOptions = {}): Promise<Attune> {
   const iso = isolation(label);
   const attune = await createAttune({
     namespace: iso.namespace,

@@ -45,14 +45,7 @@ export function defineAction<const Ref extends string, const S extends ZodSchema
   input: ActionInput<Ref, S, R>,
 ): ActionDefinition<Ref, ParamsIn<S>> {
   const what = `action ${input.ref}`;
-  if (!definitionRef.test(input.ref)) throw new ValidationError(`${what}: ref must look like "<pack>.<name>"`);
-  const schema = input.parameters;
-  const zod = isZodSchema(schema) ? schema : null;
-  const parsed = zod ? null : parametersSpecSchema.safeParse(schema);
-  if (parsed && !parsed.success)
-    throw new ValidationError(`${what}: parameters: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const spec = zod ? parametersFromZod(zod, what, input.secrets) : withSecrets(parsed?.data ?? {}, input.secrets ?? [], what);
-  const parse = (params: Record<string, unknown>): unknown => (zod ? parseWithZod(zod, params, `parameters of ${input.ref}`) : params);
+  const { spec, parse } = codeParameters(input.ref, input.parameters, input.secrets, what);
   return {
     kind: 'action',
     ref: input.ref,
@@ -62,6 +55,22 @@ export function defineAction<const Ref extends string, const S extends ZodSchema
     handler: (params, ctx) => input.handler(parse(params) as ParamsOut<S>, ctx),
     check: (params) => void parse(params),
   };
+}
+
+/** The stored declarations of a code-first definition's parameters, and the check of the defining process (zod when given). */
+export function codeParameters(
+  ref: string,
+  schema: ZodSchema | ParametersSpecInput,
+  secrets: readonly string[] | undefined,
+  what: string,
+): { spec: ParametersSpec; parse: (params: Record<string, unknown>) => unknown } {
+  if (!definitionRef.test(ref)) throw new ValidationError(`${what}: ref must look like "<pack>.<name>"`);
+  const zod = isZodSchema(schema) ? schema : null;
+  const parsed = zod ? null : parametersSpecSchema.safeParse(schema);
+  if (parsed && !parsed.success)
+    throw new ValidationError(`${what}: parameters: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const spec = zod ? parametersFromZod(zod, what, secrets) : withSecrets(parsed?.data ?? {}, secrets ?? [], what);
+  return { spec, parse: (params) => (zod ? parseWithZod(zod, params, `parameters of ${ref}`) : params) };
 }
 
 function withSecrets(spec: ParametersSpec, secrets: readonly string[], what: string): ParametersSpec {

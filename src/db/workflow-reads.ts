@@ -4,7 +4,7 @@ import type { Sql } from './sql.ts';
 
 export interface ExecutionTree {
   execution: ExecutionRow;
-  /** For a workflow: its machine state and what its transitions published (`ctx`). */
+  /** For a workflow: its machine state and what its transitions published (`ctx`; a code-defined machine: its whole context). */
   workflow: { state: string; ctx: Record<string, unknown>; steps: number } | null;
   children: ExecutionTree[];
 }
@@ -25,7 +25,9 @@ export async function executionTree(sql: Sql, id: number): Promise<ExecutionTree
     select * from t order by id`;
   if (rows.length === 0) return null;
   const runs = await sql<RunRow[]>`
-    select execution_id, state, steps, snapshot->'context'->'ctx' as ctx from workflow_run where execution_id = any(${rows.map((r) => r.id)}::bigint[])`;
+    select w.execution_id, w.state, w.steps,
+           case when a.workflow->'code' = 'true'::jsonb then w.snapshot->'context' else w.snapshot->'context'->'ctx' end as ctx
+    from workflow_run w left join action a on a.ref = w.action_ref where w.execution_id = any(${rows.map((r) => r.id)}::bigint[])`;
   const nodes = new Map<number, ExecutionTree>();
   for (const r of rows) {
     const run = runs.find((w) => w.execution_id === r.id);

@@ -30,7 +30,7 @@ export interface StartOptions {
 }
 
 export type AttuneCreateOptions<D extends readonly Definition[] = readonly Definition[]> = AttuneOptionsInput & {
-  /** Code-first actions and triggers (`defineAction`, `defineTrigger`): handlers registered here, rows stored by `start()`. */
+  /** Code-first actions, triggers and workflows (`defineAction`, `defineTrigger`, `defineWorkflow`): handlers and machines registered here, rows stored by `start()`. */
   definitions?: D;
 };
 

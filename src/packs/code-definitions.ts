@@ -1,21 +1,25 @@
 /**
- * Code-first definitions (`defineAction`, `defineTrigger`) as a set: the types that make
+ * Code-first definitions (`defineAction`, `defineTrigger`, `defineWorkflow`) as a set: the types that make
  * `emit()` and `run()` check refs and payloads, and storing them, grouped by pack, as rows like a pack's.
  */
 import type { ActionDefinition } from '../actions/define-action.ts';
 import { storeDefinitions, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import type { TriggerDefinition } from '../triggers/define-trigger.ts';
+import type { WorkflowDefinition } from '../workflows/code-workflow.ts';
 
-export type Definition = ActionDefinition<string, unknown> | TriggerDefinition<string, unknown>;
+export type Definition = ActionDefinition<string, unknown> | TriggerDefinition<string, unknown> | WorkflowDefinition<string, unknown>;
 
 /** `{ 'myapp.order_paid': { orderId: string } }` from the trigger definitions of a list. */
 export type TriggerPayloads<D extends readonly Definition[]> = {
   [T in D[number] as T extends TriggerDefinition<infer R, unknown> ? R : never]: T extends TriggerDefinition<string, infer P> ? P : never;
 };
-/** `{ 'myapp.send_mail': { to: string } }` from the action definitions of a list. */
+/** `{ 'myapp.send_mail': { to: string } }` from the action (and workflow) definitions of a list. */
 export type ActionParams<D extends readonly Definition[]> = {
-  [A in D[number] as A extends ActionDefinition<infer R, unknown> ? R : never]: A extends ActionDefinition<string, infer P> ? P : never;
+  [A in D[number] as A extends ActionDefinition<infer R, unknown> | WorkflowDefinition<infer R, unknown> ? R : never]: A extends
+    ActionDefinition<string, infer P> | WorkflowDefinition<string, infer P>
+    ? P
+    : never;
 };
 /** The arguments after the ref: typed for a defined ref, free (as for pack refs) otherwise. */
 export type RefArgs<Map, K extends string, Options> = K extends keyof Map
@@ -36,22 +40,23 @@ export async function saveDefinitions(sql: Sql, definitions: readonly Definition
       d.kind === 'trigger' ? [{ name: split(d.ref)[1], description: d.description, parameters: {}, payloadSchema: d.payloadSchema }] : [],
     );
     const actions = mine.flatMap((d) =>
-      d.kind === 'action'
-        ? [
+      d.kind === 'trigger'
+        ? []
+        : [
             {
               name: split(d.ref)[1],
               description: d.description,
-              runtime: 'node',
+              // A code-defined workflow: its machine lives in the processes that register it; the row says so.
+              runtime: d.kind === 'workflow' ? 'workflow' : 'node',
               command: null,
               entryPoint: null,
               parameters: d.parameters,
-              timeoutMs: d.timeoutMs,
+              timeoutMs: d.kind === 'action' ? d.timeoutMs : null,
               idempotent: false,
               policy: null,
-              workflow: null,
+              workflow: d.kind === 'workflow' ? { ...d.marker } : null,
             },
-          ]
-        : [],
+          ],
     );
     results.push(await storeDefinitions(sql, pack, triggers, actions));
   }

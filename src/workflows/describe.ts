@@ -1,4 +1,5 @@
 /** The compiled machine of a workflow as text (`attune workflow show <ref>`): its states and transitions, then its task graph. */
+import type { AnyStateMachine } from 'xstate';
 import type { WorkflowDef } from './definition.ts';
 import type { WorkflowMachine } from './machine.ts';
 import { startTasks } from './validate.ts';
@@ -17,7 +18,8 @@ function targetsOf(config: unknown): string {
     .join(' | ');
 }
 
-export function describeWorkflow(machine: WorkflowMachine, def: WorkflowDef): string {
+/** The top-level states of a machine and their transitions (a code-defined one's too). */
+export function describeMachine(machine: AnyStateMachine): string[] {
   const lines = [`machine ${machine.id} (initial: ${JSON.stringify(machine.config.initial)})`, 'states:'];
   for (const [name, node] of Object.entries(machine.config.states ?? {})) {
     const n = node as { type?: string; entry?: unknown; always?: unknown; on?: Record<string, unknown> };
@@ -25,6 +27,11 @@ export function describeWorkflow(machine: WorkflowMachine, def: WorkflowDef): st
     if (n.always) lines.push(`    (always) → ${targetsOf(n.always)}`);
     for (const [event, t] of Object.entries(n.on ?? {})) lines.push(`    ${event} → ${targetsOf(t)}`);
   }
+  return lines;
+}
+
+export function describeWorkflow(machine: WorkflowMachine, def: WorkflowDef): string {
+  const lines = describeMachine(machine);
   lines.push('tasks:', `  start: ${startTasks(def).join(', ')}`);
   for (const [name, t] of Object.entries(def.tasks)) {
     const extras = [

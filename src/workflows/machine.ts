@@ -9,7 +9,12 @@ import { assign, setup } from 'xstate';
 import type { WorkflowDef } from './definition.ts';
 import { applyChild, initialContext, isIdle, pump, renderOutput, type ChildFinished, type StartSeed, type WorkflowContext } from './engine.ts';
 
-export type WorkflowEvent = ({ type: 'CHILD_FINISHED' } & ChildFinished) | { type: 'PAUSE' } | { type: 'RESUME' } | { type: 'CANCEL' };
+/** `CHILD_FINISHED` carries what a code-defined machine needs too (`ChildFinishedEvent`): the task, the item, the reason. */
+export type WorkflowEvent =
+  | ({ type: 'CHILD_FINISHED'; task?: string; item?: number | null; reason?: string | null } & ChildFinished)
+  | { type: 'PAUSE' }
+  | { type: 'RESUME' }
+  | { type: 'CANCEL' };
 
 /** Each action works on a copy: the persisted snapshot it came from is never changed. */
 function step(context: WorkflowContext, f: (c: WorkflowContext) => void): WorkflowContext {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Queryable } from '../db/sql.ts';
 import { isTerminal, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { isCodeWorkflow } from './code-workflow.ts';
 import { definitionOf } from './machine-cache.ts';
 
 export const workflowSeedSchema = z.object({
@@ -26,6 +27,8 @@ export async function seedFor(db: Queryable, id: number, status: ExecutionStatus
   const [action] = await db<{ workflow: unknown }[]>`select workflow from action where ref = ${actionRef}`;
   if (!action?.workflow) throw new ValidationError(`execution ${id} is not a workflow; --from-task applies to workflows only`);
   if (!isTerminal(status)) throw new ValidationError(`workflow ${id} is ${status}; rerun from a task once it has ended`);
+  if (isCodeWorkflow(action.workflow))
+    throw new ValidationError(`workflow ${id} (${actionRef}) is defined in code: --from-task applies to YAML workflows (rerun it from the start)`);
   const def = definitionOf(actionRef, action.workflow);
   if (!def.tasks[task]) throw new NotFoundError(`workflow ${actionRef} has no task "${task}" (tasks: ${Object.keys(def.tasks).join(', ')})`);
   const [run] = await db<{ snapshot: unknown }[]>`select snapshot from workflow_run where execution_id = ${id}`;

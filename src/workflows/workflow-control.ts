@@ -7,13 +7,14 @@
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import { describeWorkflow } from './describe.ts';
+import { isCodeWorkflow } from './code-workflow.ts';
+import { describeMachine, describeWorkflow } from './describe.ts';
 import { definitionOf, machineFor } from './machine-cache.ts';
 
 export function workflowControl(ctx: AttuneContext, sql: Sql) {
-  async function workflowOf(id: number): Promise<{ status: string; trace: string } | null> {
-    const [row] = await sql<{ status: string; trace: string; runtime: string }[]>`
-      select e.status, e.trace, a.runtime from execution e join action a on a.ref = e.action_ref where e.id = ${id}`;
+  async function workflowOf(id: number): Promise<{ status: string; trace: string; ref: string; workflow: unknown } | null> {
+    const [row] = await sql<{ status: string; trace: string; runtime: string; ref: string; workflow: unknown }[]>`
+      select e.status, e.trace, a.runtime, a.ref, a.workflow from execution e join action a on a.ref = e.action_ref where e.id = ${id}`;
     return row?.runtime === 'workflow' ? row : null;
   }
 
@@ -21,6 +22,8 @@ export function workflowControl(ctx: AttuneContext, sql: Sql) {
     const wf = await workflowOf(id);
     if (!wf) throw new ValidationError(`execution ${id} is not a workflow`);
     if (command !== 'cancel' && wf.status !== 'running') throw new ValidationError(`workflow ${id} is ${wf.status}; only a running workflow can ${command}`);
+    if (command !== 'cancel' && isCodeWorkflow(wf.workflow) && !wf.workflow.pausable)
+      throw new ValidationError(`workflow ${id} (${wf.ref}) is defined in code and its machine does not handle PAUSE and RESUME`);
     await ctx.publisher.publish(ctx.catalog.workflowControl, { executionId: id, command }, { trace: wf.trace });
     ctx.log.info({ executionId: id, command, trace: wf.trace }, `workflow ${command} requested`);
   }
@@ -37,6 +40,10 @@ export function workflowControl(ctx: AttuneContext, sql: Sql) {
       const [row] = await sql<{ workflow: unknown }[]>`select workflow from action where ref = ${ref}`;
       if (!row) throw new NotFoundError(`action "${ref}" does not exist (load its pack first)`);
       if (!row.workflow) throw new ValidationError(`action "${ref}" is not a workflow`);
+      if (isCodeWorkflow(row.workflow)) {
+        const machine = ctx.workflows.get(ref);
+        return machine ? describeMachine(machine).join('\n') : `machine ${ref}: defined in code, not registered in this process`;
+      }
       return describeWorkflow(machineFor(ref, row.workflow), definitionOf(ref, row.workflow));
     },
   };

@@ -49,7 +49,7 @@ export function startWorkflowActor(ctx: AttuneContext, consumerName: string): Ac
 
   async function handle(batch: Delivery<WorkflowMessage>[]): Promise<void> {
     for (const input of byWorkflow(batch)) {
-      const step = await workflowStep(ctx, sql, input);
+      const step = await workflowStep(ctx, sql, input, `consumer ${consumerName}, pid ${process.pid}`);
       if (!step) continue;
       crashPoint(ctx.config, 'workflow.after-commit');
       const out: Outgoing[] = step.requested.map((c) => ({ def: ctx.catalog.executionRequested, payload: { executionId: c.id }, trace: c.trace }));

@@ -5,18 +5,17 @@
  * commands, then store the new snapshot, the children it asked for, and the workflow's end.
  * The caller publishes what `Step` lists only after the commit.
  */
-import { createActor, type SnapshotFrom } from 'xstate';
 import type { AttuneContext } from '../../context.ts';
 import { crashPoint } from '../../crash-point.ts';
 import { finishWorkflow, insertChildren, markWorkflowRunning } from '../../db/execution-store.ts';
-import type { Sql } from '../../db/sql.ts';
-import { lockRun, markApplied, saveRun } from '../../db/workflow-store.ts';
+import type { Queryable, Sql } from '../../db/sql.ts';
+import { lockRun, markApplied, saveRun, type StoredRun } from '../../db/workflow-store.ts';
 import { isTerminal, terminalStatuses, type ExecutionStatus } from '../../domain/execution-lifecycle.ts';
-import type { ChildRequest } from '../../workflows/engine.ts';
+import { isCodeWorkflow } from '../../workflows/code-workflow.ts';
 import { machineFor } from '../../workflows/machine-cache.ts';
 import { loadSeed } from '../../workflows/rerun-seed.ts';
-import type { WorkflowEvent } from '../../workflows/machine.ts';
 import { childRows } from './child-requests.ts';
+import { codeDrive, haltedDrive, unregisteredDrive, yamlDrive, type Drive, type WorkflowRow } from './drives.ts';
 
 export interface StepInput {
   workflowId: number;
@@ -38,71 +37,70 @@ export interface Step {
   ended: ExecutionStatus | null;
 }
 
-interface WorkflowRow {
-  id: number;
-  status: ExecutionStatus;
-  parameters: Record<string, unknown>;
-  trace: string;
-  action_ref: string;
-  parent_id: number | null;
-  workflow: unknown;
+async function openDrive(ctx: AttuneContext, tx: Queryable, wf: WorkflowRow, run: StoredRun | null, where: string): Promise<Drive> {
+  if (!isCodeWorkflow(wf.workflow)) return yamlDrive(machineFor(wf.action_ref, wf.workflow), wf, run?.snapshot, run ? null : await loadSeed(tx, wf.id));
+  if (wf.status === 'canceling' || isTerminal(wf.status)) return haltedDrive(wf, run);
+  const machine = ctx.workflows.get(wf.action_ref);
+  if (!machine) return unregisteredDrive(wf, run?.snapshot, where);
+  const [last] = await tx<{ n: number }[]>`select coalesce(max(workflow_seq), 0)::int as n from execution where parent_id = ${wf.id}`;
+  return codeDrive(machine, wf, run, (last?.n ?? 0) + 1);
 }
 
-type Snapshot = SnapshotFrom<ReturnType<typeof machineFor>>;
-
-function finalOf(s: Snapshot): 'succeeded' | 'failed' | 'canceled' | null {
-  return s.status === 'done' ? (s.value as 'succeeded' | 'failed' | 'canceled') : null;
-}
-
-export async function workflowStep(ctx: AttuneContext, sql: Sql, input: StepInput): Promise<Step | null> {
+/** `where`: this process, named in the reason a code workflow fails with when its machine is not registered here. */
+export async function workflowStep(ctx: AttuneContext, sql: Sql, input: StepInput, where: string): Promise<Step | null> {
   return sql.begin(async (tx) => {
     const [wf] = await tx<WorkflowRow[]>`
       select e.id, e.status, e.parameters, e.trace, e.action_ref, e.parent_id, a.workflow
       from execution e join action a on a.ref = e.action_ref where e.id = ${input.workflowId} for update of e`;
     if (!wf?.workflow) return null;
-    const machine = machineFor(wf.action_ref, wf.workflow);
     const run = await lockRun(tx, wf.id);
     if (!run && (!input.start || wf.status !== 'scheduled')) return null; // not started (yet), or ended before it started
-    const actor = run
-      ? createActor(machine, { snapshot: run.snapshot as Snapshot, input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace } } })
-      : createActor(machine, { input: { input: wf.parameters, workflow: { id: wf.id, trace: wf.trace }, seed: await loadSeed(tx, wf.id) } });
-    actor.start();
-    const requests: ChildRequest[] = run ? [] : [...actor.getSnapshot().context.outbox];
-    const send = (event: WorkflowEvent): void => {
-      actor.send(event);
-      requests.push(...actor.getSnapshot().context.outbox);
-    };
-    const finished = await tx<{ id: number; workflow_seq: number; status: ExecutionStatus; result: unknown }[]>`
-      select id, workflow_seq, status, result from execution
+    const drive = await openDrive(ctx, tx, wf, run, where);
+    const finished = await tx<
+      {
+        id: number;
+        workflow_seq: number;
+        task_name: string;
+        item_index: number | null;
+        status: ExecutionStatus;
+        result: unknown;
+        status_reason: string | null;
+      }[]
+    >`
+      select id, workflow_seq, task_name, item_index, status, result, status_reason from execution
       where parent_id = ${wf.id} and id = any(${input.childIds}::bigint[]) and status = any(${[...terminalStatuses]}::text[]) order by id`;
     const fresh = new Set(await markApplied(tx, wf.id, run ? finished.map((f) => f.id) : []));
-    for (const f of finished) if (fresh.has(f.id)) send({ type: 'CHILD_FINISHED', seq: f.workflow_seq, status: f.status, result: f.result });
-    for (const c of input.commands) send({ type: c === 'cancel' ? 'CANCEL' : c === 'pause' ? 'PAUSE' : 'RESUME' });
-    const snapshot = actor.getSnapshot();
-    const persisted = actor.getPersistedSnapshot();
-    actor.stop();
+    for (const f of finished) {
+      if (!fresh.has(f.id)) continue;
+      drive.send({
+        type: 'CHILD_FINISHED',
+        seq: f.workflow_seq,
+        task: f.task_name,
+        item: f.item_index,
+        status: f.status,
+        result: f.result,
+        reason: f.status_reason,
+      });
+    }
+    for (const c of input.commands) drive.send({ type: c === 'cancel' ? 'CANCEL' : c === 'pause' ? 'PAUSE' : 'RESUME' });
+    const end = drive.end();
     crashPoint(ctx.config, 'workflow.before-commit');
     if (!run && !(await markWorkflowRunning(tx, wf.id))) return null;
-    await saveRun(tx, wf.id, wf.action_ref, persisted, String(snapshot.value));
-    const inserted = await insertChildren(tx, wf, await childRows(ctx, tx, requests));
-    const final = finalOf(snapshot);
+    const inserted = await insertChildren(tx, wf, await childRows(ctx, tx, drive.requests));
+    const unfinished = end.cancelChildren
+      ? (await tx<{ id: number }[]>`select id from execution where parent_id = ${wf.id} and status <> all(${[...terminalStatuses]}::text[])`).map((r) => r.id)
+      : [];
+    const final = end.final ?? (end.endsWithChildren && unfinished.length === 0 ? 'canceled' : null);
+    await saveRun(tx, wf.id, wf.action_ref, end.persisted, final ?? end.state);
     let ended: ExecutionStatus | null = isTerminal(wf.status) ? wf.status : null;
-    if (final) {
-      const c = snapshot.context;
-      const result = { output: c.output ?? {}, tasks: c.tasks, ...(c.errors.length > 0 ? { errors: c.errors } : {}) };
-      if (await finishWorkflow(tx, wf.id, final, result, c.errors.length > 0 ? c.errors.join('; ') : null)) ended = final;
-    }
+    if (final && (await finishWorkflow(tx, wf.id, final, end.result, end.reason))) ended = final;
     const requested = await tx<{ id: number; trace: string }[]>`select id, trace from execution where parent_id = ${wf.id} and status = 'requested'`;
-    const toCancel =
-      snapshot.value === 'canceling'
-        ? (await tx<{ id: number }[]>`select id from execution where parent_id = ${wf.id} and status <> all(${[...terminalStatuses]}::text[])`).map((r) => r.id)
-        : [];
     return {
       trace: wf.trace,
-      requested: snapshot.value === 'canceling' ? [] : requested,
+      requested: end.cancelChildren ? [] : requested,
       bornFinished: inserted.filter((i) => i.status === 'failed').map((i) => i.id),
       parentId: ended && wf.parent_id ? wf.parent_id : null,
-      toCancel,
+      toCancel: unfinished,
       ended,
     };
   });
