@@ -12,6 +12,8 @@ const unit = [
   'test/unit/report-folding.test.ts',
   'test/unit/criteria.test.ts',
   'test/unit/webhook-auth.test.ts',
+  'test/unit/retry-plan.test.ts',
+  'test/unit/worker-selection.test.ts',
 ];
 const io = ['test/integration/consumer.test.ts', 'test/integration/execution-store.test.ts'];
 

@@ -1,5 +1,5 @@
 /**
- * Chaos: `npm run chaos -- --events N --seconds S [--workflows W]`.
+ * Chaos: `npm run chaos -- --events N --seconds S [--workflows W] [--retention N]` (retention: see chaos/retention.ts).
  * Runs the actors as separate processes (2 enforcers, 2 schedulers, 2 workers, 1 manager, 2
  * workflow actors), emits N events over S seconds to a rule with a fast action and, among them, W
  * events to a rule that starts the `crashtest.flow` workflow (6 task runs each), SIGKILLs a random
@@ -24,6 +24,7 @@ import { quietWindowMs } from '../test/fixtures/settle.ts';
 import { probe } from '../test/support.ts';
 import { Fleet } from './chaos/fleet.ts';
 import { formatReport, measure, totalDuplicates, totalMissing, type ChaosReport } from './chaos/report.ts';
+import { chaosRetention, oldRowsLeft, seedOldRows } from './chaos/retention.ts';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './chaos/services.ts';
 
 const packDir = fileURLToPath(new URL('./chaos/pack', import.meta.url));
@@ -35,6 +36,7 @@ const argsSchema = z.object({
   'kill-every': z.coerce.number().positive().default(3),
   settle: z.coerce.number().positive().default(180),
   'no-service-restarts': z.boolean().default(false),
+  retention: z.coerce.number().int().min(0).default(0),
   quiet: z.boolean().default(false),
 });
 
@@ -46,6 +48,7 @@ const { values } = parseArgs({
     'kill-every': { type: 'string' },
     settle: { type: 'string' },
     'no-service-restarts': { type: 'boolean' },
+    retention: { type: 'string' },
     quiet: { type: 'boolean' },
   },
 });
@@ -79,11 +82,16 @@ try {
     workerLiveMs: 2000,
     worker: { heartbeatMs: 300, concurrency: 32 },
     reconciler: { staleMs: 60_000, everyMs: 2000 },
+    ...(args.retention > 0 ? { retention: chaosRetention } : {}),
   };
   const a = await createAttune({ ...base, logLevel: 'error' });
   attune = a;
   await a.migrate();
   await a.packs.load(packDir);
+  if (args.retention > 0) {
+    await seedOldRows(probe(a).sql, args.retention, 'crashtest.mark');
+    say(`seeded ${args.retention} finished executions (with their events) 40 days old: retention must delete them all`);
+  }
   const marks = path.join(mkdtempSync(path.join(os.tmpdir(), 'attune-chaos-')), 'runs.txt');
 
   fleet = new Fleet(['enforcer', 'enforcer', 'scheduler', 'scheduler', 'worker', 'worker', 'manager', 'workflow', 'workflow'], base);
@@ -156,7 +164,8 @@ try {
   for (;;) {
     fleet.revive();
     report = await measure(a, emitted, marks).catch(() => null);
-    const quiet = report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === total && report.executions >= total;
+    const oldLeft = args.retention > 0 ? await oldRowsLeft(probe(a).sql).catch(() => -1) : 0;
+    const quiet = oldLeft === 0 && report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === total && report.executions >= total;
     if (quiet && JSON.stringify(report) === stable) {
       if (Date.now() - stableSince > quietMs) break;
     } else {
@@ -170,6 +179,7 @@ try {
     await sleep(1000);
   }
   report = await measure(a, emitted, marks);
+  const retentionLeft = args.retention > 0 ? await oldRowsLeft(probe(a).sql) : 0;
   const kills = fleet.members.map((m) => `${m.name} ${m.kills}`).join(', ');
   const crashes = fleet.members.reduce((n, m) => n + m.crashes, 0);
   console.log(
@@ -178,10 +188,11 @@ try {
       'Redis restarts': faults.redisRestarts,
       'Postgres restarts': faults.postgresRestarts,
       'processes exited on their own': crashes,
+      ...(args.retention > 0 ? { 'old rows left by retention (must be 0)': `${retentionLeft} of ${args.retention * 3}` } : {}),
       elapsed: `${Math.round((Date.now() - started) / 1000)} s`,
     })}\n`,
   );
-  if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0) {
+  if (totalMissing(report) > 0 || totalDuplicates(report) > 0 || crashes > 0 || retentionLeft > 0) {
     process.exitCode = 1;
     const stuck = await probe(a).sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;
     console.log(`unfinished (first 10): ${JSON.stringify(stuck)}`);

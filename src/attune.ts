@@ -24,6 +24,8 @@ import { killRunningGroups } from './runtimes/running-groups.ts';
 import { resolveServices } from './services.ts';
 import { createRulesApi } from './rules/rules-api.ts';
 import { emitEvent, type EmitOptions } from './triggers/emit.ts';
+import { sealPlainTriggerInstances } from './triggers/trigger-secrets.ts';
+import { secretKey } from './actions/secrets.ts';
 import { createPayloadChecker } from './triggers/payload-check.ts';
 import { createRedis } from './streams/redis.ts';
 import { deadLetters } from './streams/dlq.ts';
@@ -75,7 +77,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   const actions = new Map(definitions.flatMap((d) => (d.kind === 'action' ? [[d.ref, d] as const] : [])));
   for (const a of actions.values()) ctx.handlers.set(a.ref, a.handler);
   async function loadPack(dir: string): Promise<PackLoadResult> {
-    const result = await savePack(sql, await loadPackDir(dir));
+    const result = await savePack(sql, await loadPackDir(dir), () => secretKey(ctx));
     await ctx.publisher.publish(ctx.catalog.ruleChanged, { reason: `pack ${result.pack} loaded`, refs: [] });
     return result;
   }
@@ -84,7 +86,11 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   return {
     config,
     log,
-    migrate: () => migrate(sql, config.schema),
+    async migrate() {
+      const result = await migrate(sql, config.schema);
+      // credentials stored plain before migration 0050 (or by an older process since): the key is not in the database
+      return { ...result, sealed: await sealPlainTriggerInstances(sql, () => secretKey(ctx)) };
+    },
     packs: { load: loadPack, loadCore: () => loadPack(corePackDir), list: ops.catalog.packs },
     actions: {
       handle(ref, handler) {

@@ -97,7 +97,10 @@ export const optionsSchema = z.object({
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
     })
     .prefault({}),
-  /** Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager offers; one at a time). */
+  /**
+   * Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager
+   * offers; one at a time). `ATTUNE_RETENTION_DAYS`, `ATTUNE_RETENTION_EVERY_MS`, `ATTUNE_RETENTION_BATCH_SIZE`.
+   */
   retention: z
     .object({
       maxAgeMs: z
@@ -162,10 +165,30 @@ export class ConfigError extends Error {
   readonly code = 'ATTUNE_CONFIG';
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Retention from the environment, under the options given (an option wins); a bad value is a ConfigError naming the variable. */
+function retentionFromEnv(given: AttuneOptionsInput['retention'], env: NodeJS.ProcessEnv): AttuneOptionsInput['retention'] {
+  const read = (name: string, what: string, pattern: RegExp, scale: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = env[name];
+    if (raw === undefined) return undefined;
+    const value = Math.round(Number(raw.trim()) * scale);
+    if (!pattern.test(raw.trim()) || value < min || value > max) throw new ConfigError(`${name} must be ${what}, got "${raw}"`);
+    return value;
+  };
+  const fromEnv = {
+    maxAgeMs: read('ATTUNE_RETENTION_DAYS', "a number of days, at least one minute's worth (30, or 0.5 for 12 hours)", /^\d*\.?\d+$/, DAY_MS, 60_000),
+    everyMs: read('ATTUNE_RETENTION_EVERY_MS', 'a whole number of milliseconds, at least 1000', /^\d+$/, 1, 1000),
+    batchSize: read('ATTUNE_RETENTION_BATCH_SIZE', 'a whole number from 1 to 10000', /^\d+$/, 1, 1, 10_000),
+  };
+  const set = Object.entries(fromEnv).filter(([, v]) => v !== undefined);
+  return set.length === 0 ? given : { ...Object.fromEntries(set), ...given };
+}
+
 /** Validates options and fills in environment variables and defaults. */
 export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const { logger: _logger, ...rest } = input;
-  const parsed = optionsSchema.safeParse(rest);
+  const parsed = optionsSchema.safeParse({ ...rest, retention: retentionFromEnv(rest.retention, env) });
   if (!parsed.success) {
     throw new ConfigError(`invalid Attune options: ${z.prettifyError(parsed.error)}`);
   }

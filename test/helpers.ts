@@ -39,9 +39,9 @@ export async function disposeAttune(attune: Attune): Promise<void> {
 
 const bin = fileURLToPath(new URL('../bin/attune.js', import.meta.url));
 
-/** Runs `attune <args>` through /bin/sh against `attune`'s namespace and schema, so `args` is quoted exactly as on a command line. */
-export function runCli(attune: Attune, args: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
+/** The environment that points the `attune` command at `attune`'s namespace and schema. */
+export function cliEnv(attune: Attune): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,
@@ -49,6 +49,11 @@ export function runCli(attune: Attune, args: string): Promise<{ code: number; st
     ATTUNE_DB_SCHEMA: attune.config.schema,
     ATTUNE_LOG_LEVEL: 'error',
   };
+}
+
+/** Runs `attune <args>` through /bin/sh against `attune`'s namespace and schema, so `args` is quoted exactly as on a command line. */
+export function runCli(attune: Attune, args: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = cliEnv(attune);
   return new Promise((resolve) => {
     execFile('/bin/sh', ['-c', `"${process.execPath}" "${bin}" ${args}`], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;

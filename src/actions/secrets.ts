@@ -4,6 +4,8 @@
  * The same sealed column carries string values holding a NUL byte, which Postgres' jsonb cannot
  * store: `parameters` shows them with NUL as "␀" (U+2400), and the action gets them verbatim.
  *
+ * Webhook credentials are sealed with the same key and helpers (triggers/trigger-secrets.ts).
+ *
  * The key is `secretKey` / `ATTUNE_SECRET_KEY` (any string; SHA-256 makes it 32 bytes). Without
  * one, a random key is generated once per namespace and kept in Redis (`SET NX`), with a warning:
  * good for development (every process of the namespace shares it), not for production, where the
@@ -38,7 +40,7 @@ export async function secretKey(ctx: AttuneContext): Promise<Buffer> {
     warned.add(ctx);
     ctx.log.warn(
       { key: ctx.keys.secretKey },
-      'no secretKey configured (ATTUNE_SECRET_KEY): secret parameters are encrypted with a key generated and kept in Redis; set one in production',
+      'no secretKey configured (ATTUNE_SECRET_KEY): secret parameters and webhook credentials are encrypted with a key generated and kept in Redis; set one in production',
     );
   }
   return deriveKey(stored);

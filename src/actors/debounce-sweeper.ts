@@ -9,29 +9,19 @@ import type { Logger } from 'pino';
 import type { AttuneContext } from '../context.ts';
 import { fireDueDebounces } from '../db/execution-store-flow.ts';
 import type { Sql } from '../db/sql.ts';
-import { toError } from '../errors.ts';
+import { startPeriodic, type Periodic } from '../periodic.ts';
 
 const BATCH = 500;
 
-export function startDebounceSweeper(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = (async () => {
+export function startDebounceSweeper(ctx: AttuneContext, sql: Sql, log: Logger): Periodic {
+  return startPeriodic(
+    ctx.config.policies.pollMs,
+    async () => {
       const fired = await fireDueDebounces(sql, BATCH);
       if (fired.length === 0) return;
       await ctx.publisher.publishMany(fired.map((e) => ({ def: ctx.catalog.executionRequested, payload: { executionId: e.id }, trace: e.trace })));
       log.info({ executions: fired.map((e) => e.id) }, 'debounce windows fired');
-    })()
-      .catch((err: unknown) => log.warn({ err: toError(err).message }, 'debounce sweep failed; will retry'))
-      .finally(() => {
-        running = null;
-      });
-  }, ctx.config.policies.pollMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
     },
-  };
+    (err) => log.warn({ err: err.message }, 'debounce sweep failed; will retry'),
+  );
 }

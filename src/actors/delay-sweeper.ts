@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AttuneContext } from '../context.ts';
 import { promoteDelayed } from '../db/execution-store-policies.ts';
 import type { Sql } from '../db/sql.ts';
-import { toError } from '../errors.ts';
+import { startPeriodic, type Periodic } from '../periodic.ts';
 
 const BATCH = 500;
 
@@ -21,29 +21,19 @@ export async function wakeDelayed(ctx: AttuneContext, sql: Sql, o: { due?: boole
   return moved.map((e) => e.id);
 }
 
-export function startDelaySweeper(ctx: AttuneContext, sql: Sql, log: Logger, extra: () => Promise<void>): { stop(): Promise<void> } {
+export function startDelaySweeper(ctx: AttuneContext, sql: Sql, log: Logger, extra: () => Promise<void>): Periodic {
   const { pollMs, auditEveryMs } = ctx.config.policies;
-  let running: Promise<void> | null = null;
   let lastAudit = 0;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = (async () => {
+  return startPeriodic(
+    pollMs,
+    async () => {
       const woken = await wakeDelayed(ctx, sql, { due: true });
       if (woken.length > 0) log.debug({ executions: woken }, 'delayed executions due: offered to the scheduler');
       if (Date.now() - lastAudit >= auditEveryMs) {
         lastAudit = Date.now();
         await extra();
       }
-    })()
-      .catch((err: unknown) => log.warn({ err: toError(err).message }, 'delay sweep failed; will retry'))
-      .finally(() => {
-        running = null;
-      });
-  }, pollMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
     },
-  };
+    (err) => log.warn({ err: err.message }, 'delay sweep failed; will retry'),
+  );
 }

@@ -14,7 +14,7 @@ import { planRetries, type EndedExecution } from '../domain/retry-plan.ts';
 import { concurrencySlots } from '../limits/concurrency-slots.ts';
 import { releaseSlots } from './slot-audit.ts';
 import { isLive } from '../domain/worker-selection.ts';
-import { toError } from '../errors.ts';
+import { startPeriodic, type Periodic } from '../periodic.ts';
 import { readRegistrations } from '../registry/worker-registry.ts';
 
 const BATCH = 1000;
@@ -58,26 +58,16 @@ export async function abandonOrphans(ctx: AttuneContext, sql: Sql, afterMs: numb
   return moved.ids.sort((a, b) => a - b);
 }
 
-export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): { stop(): Promise<void> } {
+export function startReconciler(ctx: AttuneContext, sql: Sql, log: Logger): Periodic {
   const { staleMs, everyMs } = ctx.config.reconciler;
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = reconcileOnce(ctx, sql, staleMs)
-      .then(async (ids) => {
-        if (ids.length > 0) log.warn({ executions: ids.slice(0, 50), count: ids.length, staleMs }, 'reconciler: re-published stuck executions');
-        const orphans = await abandonOrphans(ctx, sql, orphanMs(ctx));
-        if (orphans.length > 0) log.warn({ executions: orphans.slice(0, 50), count: orphans.length }, 'reconciler: executions of dead workers abandoned');
-      })
-      .catch((err: unknown) => log.warn({ err: toError(err).message }, 'reconciler pass failed; will retry'))
-      .finally(() => {
-        running = null;
-      });
-  }, everyMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startPeriodic(
+    everyMs,
+    async () => {
+      const ids = await reconcileOnce(ctx, sql, staleMs);
+      if (ids.length > 0) log.warn({ executions: ids.slice(0, 50), count: ids.length, staleMs }, 'reconciler: re-published stuck executions');
+      const orphans = await abandonOrphans(ctx, sql, orphanMs(ctx));
+      if (orphans.length > 0) log.warn({ executions: orphans.slice(0, 50), count: orphans.length }, 'reconciler: executions of dead workers abandoned');
     },
-  };
+    (err) => log.warn({ err: err.message }, 'reconciler pass failed; will retry'),
+  );
 }

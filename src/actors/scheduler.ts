@@ -7,7 +7,7 @@
 import type { AttuneContext, ActorHandle } from '../context.ts';
 import { createActorConsumer, requireSql } from '../context.ts';
 import { chooseRoute, WORKFLOW_RUNTIME } from '../domain/worker-selection.ts';
-import { toError } from '../errors.ts';
+import { startPeriodic } from '../periodic.ts';
 import type { Outgoing } from '../streams/publisher.ts';
 import type { Delivery } from '../streams/consumer.ts';
 import type { ExecutionRequested } from '../streams/messages.ts';
@@ -129,15 +129,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     await ctx.publisher.publishMany(retry.map((w) => ({ def: ctx.catalog.executionRequested, payload: { executionId: w.id }, trace: w.trace })));
   }
 
-  let sweeping: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = sweep()
-      .catch((err: unknown) => log.warn({ err: toError(err).message }, 'waiting-execution sweep failed'))
-      .finally(() => {
-        sweeping = null;
-      });
-  }, sweepEveryMs);
+  const sweeper = startPeriodic(sweepEveryMs, sweep, (err) => log.warn({ err: err.message }, 'waiting-execution sweep failed'));
 
   const consumer = createActorConsumer<ExecutionRequested>(ctx, {
     name: 'scheduler',
@@ -152,8 +144,7 @@ export function startScheduler(ctx: AttuneContext, consumerName: string): ActorH
     name: 'scheduler',
     state: () => consumer.state(),
     stop: async () => {
-      clearInterval(timer);
-      await sweeping; // a sweep in flight finishes before the pool it uses may be closed
+      await sweeper.stop(); // a sweep in flight finishes before the pool it uses may be closed
       await consumer.stop();
     },
   };

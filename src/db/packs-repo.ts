@@ -9,6 +9,7 @@ import type { TransactionSql } from 'postgres';
 import { ValidationError } from '../errors.ts';
 import { policyProblems, type ActionPolicy, type FlowControl } from '../domain/policy-schema.ts';
 import type { Sql } from './sql.ts';
+import type { TriggerInstanceToStore } from './trigger-instances-repo.ts';
 
 export interface PackLoadResult {
   pack: string;
@@ -45,7 +46,8 @@ export interface RuleToStore {
   description: string;
   enabled: boolean;
   triggerRef: string;
-  triggerParameters: Record<string, unknown>;
+  /** The trigger's parameters as stored (credentials sealed: triggers/trigger-secrets.ts), or null when it has none. */
+  triggerInstance: TriggerInstanceToStore | null;
   criteria: Record<string, unknown>;
   actionRef: string;
   actionParams: Record<string, unknown>;
@@ -74,7 +76,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The hash that identifies a trigger instance by its parameters. */
+/** The hash that identifies a trigger instance by its parameters (keyed when they hold credentials: triggers/trigger-secrets.ts). */
 export function paramsHash(params: Record<string, unknown>): string {
   return createHash('sha1').update(canonicalJson(params)).digest('hex');
 }
@@ -149,11 +151,12 @@ export async function storeRule(tx: TransactionSql, r: RuleToStore, o: { keepEna
   const problems = policyProblems(r.policy, action.idempotent);
   if (problems.length > 0) throw new ValidationError(`rule "${r.ref}": action.${problems.join('; ')}`);
   let instanceId: number | null = null;
-  if (Object.keys(r.triggerParameters).length > 0) {
-    const hash = paramsHash(r.triggerParameters);
+  const ti = r.triggerInstance;
+  if (ti) {
     const [row] = await tx<{ id: number }[]>`
-      insert into trigger_instance (trigger_ref, parameters, params_hash) values (${r.triggerRef}, ${tx.json(r.triggerParameters as never)}, ${hash})
-      on conflict (trigger_ref, params_hash) do update set parameters = excluded.parameters
+      insert into trigger_instance (trigger_ref, parameters, secrets, params_hash)
+      values (${r.triggerRef}, ${tx.json(ti.parameters as never)}, ${ti.secrets}, ${ti.hash})
+      on conflict (trigger_ref, params_hash) do update set parameters = excluded.parameters, secrets = excluded.secrets
       returning id`;
     instanceId = row?.id ?? null;
   }

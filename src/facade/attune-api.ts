@@ -40,7 +40,8 @@ type NoRefs = Record<never, never>;
 export interface Attune<Triggers extends object = NoRefs, Actions extends object = NoRefs> {
   readonly config: ResolvedConfig;
   readonly log: Logger;
-  migrate(): Promise<MigrationResult>;
+  /** Applies the migrations, then seals the webhook credentials still stored plain (`sealed`: how many trigger instances). */
+  migrate(): Promise<MigrationResult & { sealed: number }>;
   packs: {
     load(dir: string): Promise<PackLoadResult>;
     /** Loads the core pack shipped with the package (timers, webhook, `core.echo`, `core.http` …), wherever the caller runs. */

@@ -5,6 +5,7 @@
 import { storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import { checkedRule } from '../rules/rule-check.ts';
+import type { KeySource } from '../triggers/trigger-secrets.ts';
 import { isEmptyPolicy, type ActionPolicy } from '../domain/policy-schema.ts';
 import type { ActionFile, PackDefinition } from './schema.ts';
 
@@ -14,10 +15,12 @@ function actionPolicy(a: ActionFile): ActionPolicy | null {
   return isEmptyPolicy(p) ? null : (JSON.parse(JSON.stringify(p)) as ActionPolicy);
 }
 
-export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadResult> {
+/** `key`: the secret key, which seals the credentials among trigger parameters (a webhook's token). */
+export async function savePack(sql: Sql, def: PackDefinition, key: KeySource): Promise<PackLoadResult> {
   // the payload schemas the rules' templates are checked against: this pack's triggers, then stored ones
   const schemas = await triggerPayloadSchemas(sql, [...new Set(def.rules.map((r) => r.trigger.type))]);
   for (const t of def.triggers) schemas.set(`${def.ref}.${t.name}`, t.payload_schema);
+  const rules = await Promise.all(def.rules.map((r) => checkedRule(def.ref, r, schemas.get(r.trigger.type), key)));
   return storePack(sql, {
     ref: def.ref,
     version: def.version,
@@ -36,6 +39,6 @@ export async function savePack(sql: Sql, def: PackDefinition): Promise<PackLoadR
       policy: actionPolicy(a),
       workflow: def.workflows.get(a.name) ?? null,
     })),
-    rules: def.rules.map((r) => checkedRule(def.ref, r, schemas.get(r.trigger.type))),
+    rules,
   });
 }

@@ -5,11 +5,11 @@
  */
 import type { ParametersSpec } from '../actions/parameters.ts';
 import type { Sql } from '../db/sql.ts';
-import { paramsHash } from '../db/packs-repo.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from './enforcement-plan.ts';
 import { flowScope, simulateFlow, type FlowDecision, type FlowWhatIf } from './flow-control.ts';
 import { checkedRule } from './rule-check.ts';
 import type { RuleFile } from '../packs/schema.ts';
+import type { KeySource } from '../triggers/trigger-secrets.ts';
 
 export interface DryRunMatch {
   eventId: string;
@@ -40,13 +40,13 @@ export interface DryRunOptions {
   namespace: string;
 }
 
-/** A rule file as the row the enforcer would read, with its trigger instance if one exists. */
-export async function ruleRowFromFile(sql: Sql, pack: string, r: RuleFile): Promise<RuleRow> {
-  const { ref } = checkedRule(pack, r);
+/** A rule file as the row the enforcer would read, with its trigger instance if one exists (found by its hash, keyed for credentials). */
+export async function ruleRowFromFile(sql: Sql, pack: string, r: RuleFile, key: KeySource): Promise<RuleRow> {
+  const { ref, triggerInstance } = await checkedRule(pack, r, undefined, key);
   let instanceId: number | null = null;
-  if (Object.keys(r.trigger.parameters).length > 0) {
+  if (triggerInstance) {
     const [row] = await sql<{ id: number }[]>`
-      select id from trigger_instance where trigger_ref = ${r.trigger.type} and params_hash = ${paramsHash(r.trigger.parameters)}`;
+      select id from trigger_instance where trigger_ref = ${r.trigger.type} and params_hash = ${triggerInstance.hash}`;
     instanceId = row?.id ?? -1; // no stored instance: no stored event can be of it
   }
   return {

@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.ts';
 import { isEmptyPolicy } from '../domain/policy-schema.ts';
 import type { RuleFile } from '../packs/schema.ts';
 import { validateTriggerParameters } from '../triggers/trigger-params.ts';
+import { sealTriggerParameters, type KeySource } from '../triggers/trigger-secrets.ts';
 import { validateCriteria } from './criteria.ts';
 import { templateKeyProblems } from './template-keys.ts';
 import { validateTemplates } from './template.ts';
@@ -34,8 +35,11 @@ export function ruleProblems(r: RuleFile, payloadSchema?: unknown): string[] {
   ];
 }
 
-/** The rule `<pack>.<name>` as the repository stores it; a ValidationError names the rule and every problem. */
-export function checkedRule(pack: string, r: RuleFile, payloadSchema?: unknown): RuleToStore {
+/**
+ * The rule `<pack>.<name>` as the repository stores it, its trigger's credentials sealed with the
+ * key; a ValidationError names the rule and every problem.
+ */
+export async function checkedRule(pack: string, r: RuleFile, payloadSchema: unknown, key: KeySource): Promise<RuleToStore> {
   const ref = `${pack}.${r.name}`;
   const problems = ruleProblems(r, payloadSchema);
   if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
@@ -45,7 +49,7 @@ export function checkedRule(pack: string, r: RuleFile, payloadSchema?: unknown):
     description: r.description,
     enabled: r.enabled,
     triggerRef: r.trigger.type,
-    triggerParameters: r.trigger.parameters,
+    triggerInstance: Object.keys(r.trigger.parameters).length > 0 ? await sealTriggerParameters(key, r.trigger.type, r.trigger.parameters) : null,
     criteria: r.criteria,
     actionRef: r.action.ref,
     actionParams: r.action.parameters,

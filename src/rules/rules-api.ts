@@ -12,6 +12,8 @@ import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, t
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { ruleFileSchema, type RuleFile } from '../packs/schema.ts';
 import { dryRunRule, ruleRowFromFile, type DryRunResult } from './dry-run.ts';
+import { secretKey } from '../actions/secrets.ts';
+import { maskCredentials } from '../triggers/trigger-secrets.ts';
 import { checkedRule } from './rule-check.ts';
 
 /** A rule definition as in `rules/*.yaml`; `pack` is required (the ref is `<pack>.<name>`). */
@@ -45,9 +47,16 @@ export function parseRule(input: unknown, where = 'rule'): RuleFile & { pack: st
 }
 
 export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
+  const key = () => secretKey(ctx);
   const changed = (reason: string, ref: string) => ctx.publisher.publish(ctx.catalog.ruleChanged, { reason, refs: [ref] });
-  const mustGet = async (ref: string) => {
+  /** Credentials are never handed out, not even from a row `migrate()` has not sealed yet. */
+  const shown = (r: RuleRecord): RuleRecord => ({ ...r, trigger_parameters: maskCredentials(r.trigger_ref, r.trigger_parameters) });
+  const get = async (ref: string) => {
     const r = await getRule(sql, ref);
+    return r && shown(r);
+  };
+  const mustGet = async (ref: string) => {
+    const r = await get(ref);
     if (!r) throw new NotFoundError(`no rule "${ref}"`);
     return r;
   };
@@ -61,7 +70,7 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       if (expect === null && exists) throw new ValidationError(`rule "${ref}" already exists (use update)`);
       if (expect !== null && !exists) throw new NotFoundError(`no rule "${ref}"`);
       const schemas = await triggerPayloadSchemas(tx, [r.trigger.type]);
-      await storeRule(tx, checkedRule(r.pack, r, schemas.get(r.trigger.type)));
+      await storeRule(tx, await checkedRule(r.pack, r, schemas.get(r.trigger.type), key));
     });
     await changed(`rule ${ref} ${expect === null ? 'created' : 'updated'}`, ref);
     return mustGet(ref);
@@ -73,8 +82,8 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
   return {
     create: (rule) => save(rule, null),
     update: (ref, rule) => save(rule, ref),
-    get: (ref) => getRule(sql, ref),
-    list: (o) => listRules(sql, o),
+    get,
+    list: async (o) => (await listRules(sql, o)).map(shown),
     enable: (ref) => toggle(ref, true),
     disable: (ref) => toggle(ref, false),
     async delete(ref) {
@@ -82,7 +91,7 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       await changed(`rule ${ref} deleted`, ref);
     },
     async test(rule, o = {}) {
-      const row = typeof rule === 'string' ? await mustGet(rule) : await ruleRowFromFile(sql, parseRule(rule).pack, parseRule(rule));
+      const row = typeof rule === 'string' ? await mustGet(rule) : await ruleRowFromFile(sql, parseRule(rule).pack, parseRule(rule), key);
       return dryRunRule(sql, row, { ...o, namespace: ctx.config.namespace });
     },
     enforcements: (ref, o) => listEnforcements(sql, ref, o),

@@ -1,13 +1,16 @@
 /**
  * A webhook delivery, whatever carried it: authenticate against the enabled `core.webhook` trigger
- * instances of that name (token or HMAC signature of the raw body) → the JSON body and the headers
+ * instances of that name (token or HMAC signature of the raw body; the credentials are stored
+ * sealed and opened only here, triggers/trigger-secrets.ts) → the JSON body and the headers
  * (without credentials) become the payload, checked against the trigger's schema → one
  * `event.created` per matching instance. The HTTP server (src/http/) turns the outcome into a reply.
  */
+import { secretKey } from '../actions/secrets.ts';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
 import { BackPressureError, MessageTooLargeError, toError, ValidationError } from '../errors.ts';
 import { emitEvent } from './emit.ts';
+import { openTriggerParameters } from './trigger-secrets.ts';
 import { createPayloadChecker } from './payload-check.ts';
 import { CREDENTIAL_HEADERS, authenticated, webhookParams } from './webhook-params.ts';
 
@@ -30,13 +33,22 @@ export interface WebhookDelivery {
 export function webhookReceiver(ctx: AttuneContext, sql: Sql) {
   const checker = createPayloadChecker(sql);
   return async function receive(d: WebhookDelivery): Promise<WebhookOutcome> {
-    const rows = await sql<{ id: number; parameters: unknown }[]>`
-      select ti.id, ti.parameters from trigger_instance ti
+    const rows = await sql<{ id: number; parameters: Record<string, unknown>; secrets: string | null }[]>`
+      select ti.id, ti.parameters, ti.secrets from trigger_instance ti
       where ti.trigger_ref = ${TRIGGER} and ti.parameters->>'name' = ${d.name}
         and exists (select 1 from rule r where r.trigger_instance_id = ti.id and r.enabled)`;
     if (rows.length === 0) return { status: 404, error: `no enabled webhook "${d.name}"` };
+    const key = rows.some((r) => r.secrets !== null) ? await secretKey(ctx) : null;
     const allowed = rows.filter((r) => {
-      const p = webhookParams.safeParse(r.parameters);
+      let params: Record<string, unknown>;
+      try {
+        params = key ? openTriggerParameters(key, r.parameters, r.secrets) : r.parameters;
+      } catch (err) {
+        // sealed under another key (ATTUNE_SECRET_KEY changed, or the generated one lost with Redis): it can verify nothing
+        ctx.log.error({ webhook: d.name, triggerInstanceId: r.id, err: toError(err).message }, 'webhook credentials cannot be opened; save the rule again');
+        return false;
+      }
+      const p = webhookParams.safeParse(params);
       return p.success && authenticated(p.data, d.headers, d.raw);
     });
     if (allowed.length === 0) {

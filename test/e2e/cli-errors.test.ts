@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attune } from '../../src/index.ts';
-import { cliRunner, databaseUrl, disposeAttune, redisUrl, testAttune } from '../helpers.ts';
+import { cliEnv, cliRunner, disposeAttune, testAttune } from '../helpers.ts';
 
 const bin = fileURLToPath(new URL('../../bin/attune.js', import.meta.url));
 let attune: Attune;
@@ -15,14 +15,7 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   attune = await testAttune('clierrors');
-  env = {
-    ...process.env,
-    REDIS_URL: redisUrl,
-    DATABASE_URL: databaseUrl,
-    ATTUNE_NAMESPACE: attune.config.namespace,
-    ATTUNE_DB_SCHEMA: attune.config.schema,
-    ATTUNE_LOG_LEVEL: 'error',
-  };
+  env = cliEnv(attune);
 });
 afterAll(async () => {
   await disposeAttune(attune);

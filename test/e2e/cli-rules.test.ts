@@ -10,7 +10,14 @@ import { dropIsolation, eventually, isolation } from '../support.ts';
 
 const bin = fileURLToPath(new URL('../../bin/attune.js', import.meta.url));
 const iso = isolation('clirules');
-const env = { ...process.env, ATTUNE_NAMESPACE: iso.namespace, ATTUNE_DB_SCHEMA: iso.schema, ATTUNE_LOG_LEVEL: 'warn' };
+// A configured key, as in production: without one, saving a webhook rule warns that its token is sealed with a generated key.
+const env = {
+  ...process.env,
+  ATTUNE_NAMESPACE: iso.namespace,
+  ATTUNE_DB_SCHEMA: iso.schema,
+  ATTUNE_LOG_LEVEL: 'warn',
+  ATTUNE_SECRET_KEY: 'cli-rules-key-0123456789abcdef',
+};
 const run = promisify(execFile);
 const TOKEN = 'tok-cli-0123456789abcdef';
 

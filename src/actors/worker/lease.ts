@@ -4,13 +4,11 @@
  * claim-idle threshold and are taken over elsewhere. Like BullMQ's lock extension, for streams.
  */
 import type { Logger } from 'pino';
-import { toError } from '../../errors.ts';
+import { startPeriodic, type Periodic } from '../../periodic.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { AttuneRedis } from '../../streams/redis.ts';
 
-export interface Lease {
-  stop(): void;
-}
+export type Lease = Periodic;
 
 /** Refreshes `entries()` (the deliveries running now) in group `group` for consumer `owner`. */
 export function startLease(redis: AttuneRedis, group: string, owner: string, everyMs: number, entries: () => Iterable<Delivery<unknown>>, log: Logger): Lease {
@@ -19,13 +17,5 @@ export function startLease(redis: AttuneRedis, group: string, owner: string, eve
     for (const d of entries()) byStream.set(d.def.key, [...(byStream.get(d.def.key) ?? []), d.entryId]);
     await Promise.all([...byStream].map(([key, ids]) => redis.xclaim(key, group, owner, 0, ...ids, 'JUSTID')));
   }
-  const timer = setInterval(
-    () => void refresh().catch((err: unknown) => log.warn({ err: toError(err).message }, 'refreshing running entries failed')),
-    everyMs,
-  );
-  return {
-    stop() {
-      clearInterval(timer);
-    },
-  };
+  return startPeriodic(everyMs, refresh, (err) => log.warn({ err: err.message }, 'refreshing running entries failed'));
 }

@@ -175,7 +175,7 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       await tookOver;
       await consumer.stop();
       await control.stop();
-      lease.stop();
+      await lease.stop();
       await heartbeat.stop();
     },
   };

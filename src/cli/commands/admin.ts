@@ -11,6 +11,7 @@ export function registerAdminCommands(program: Command): void {
       await withAttune(async (attune) => {
         const r = await attune.migrate();
         console.log(r.applied.length > 0 ? `applied ${r.applied.join(', ')}` : `schema is up to date (version ${r.current})`);
+        if (r.sealed > 0) console.log(`sealed the credentials of ${r.sealed} webhook trigger instance${r.sealed === 1 ? '' : 's'}`);
       });
     });
 
@@ -27,7 +28,7 @@ export function registerAdminCommands(program: Command): void {
 
   program
     .command('gc')
-    .description('delete finished executions older than retention.maxAgeMs (30 days), their enforcements and events')
+    .description('delete finished executions older than retention.maxAgeMs (ATTUNE_RETENTION_DAYS, default 30 days), their enforcements and events')
     .option('--dry-run', 'only count what would be deleted')
     .action(async (o: { dryRun?: boolean }) => {
       await withAttune(async (attune) => {
