@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { apiList, apiSse } from './bench/api.ts';
 import { bullmqFloor, shellPipeline, sleepScaleOut, spawnFloor } from './bench/floors.ts';
 import { median, progress } from './bench/measure.ts';
 import { processSettle } from './bench/process-settle.ts';
@@ -37,6 +38,10 @@ const settings = {
   settleN: quick ? 3 : 10,
   publishN: quick ? 10_000 : 100_000,
   workflowItems: quick ? 500 : 5000,
+  apiRows: quick ? 50_000 : 1_000_000,
+  apiRequests: 200,
+  sseSubscribers: quick ? 20 : 100,
+  sseChanges: 200,
 };
 const repeat = Math.max(1, Number(values.repeat));
 
@@ -70,6 +75,10 @@ async function runOnce(): Promise<Figure[]> {
   const pub = await publishRates(s.publishN, s.concurrency);
   progress(`workflow: with-items over ${s.workflowItems} no-op tasks (50 at a time), then as many plain executions`);
   const wf = await workflowThroughput(s.workflowItems);
+  progress(`api list: ${s.apiRequests} filtered GETs (first pages and keyset pages) over ${s.apiRows} stored executions`);
+  const list = await apiList(s.apiRows, s.apiRequests);
+  progress(`api sse: ${s.sseSubscribers} subscribers to the status feed, ${s.sseChanges} status changes`);
+  const sse = await apiSse(s.sseSubscribers, s.sseChanges);
   return [
     { key: 'pipeline.oneProcess', label: 'pipeline, actors in one process', value: inProcess, unit: 'exec/s', min: 5000 },
     { key: 'pipeline.concurrencyPolicy', label: 'pipeline, one process, concurrency policy', value: limited, unit: 'exec/s' },
@@ -103,6 +112,11 @@ async function runOnce(): Promise<Figure[]> {
     { key: 'workflow.taskRate', label: 'workflow with-items, no-op tasks', value: wf.taskRate, unit: 'tasks/s' },
     { key: 'workflow.plainRate', label: 'plain no-op executions, same concurrency', value: wf.plainRate, unit: 'exec/s' },
     { key: 'workflow.overheadMs', label: 'workflow per-task overhead vs plain', value: wf.overheadMs, unit: 'ms' },
+    { key: 'api.list.p50', label: `API list, status+action filter, ${s.apiRows.toLocaleString('en-US')} rows: p50`, value: list.p50, unit: 'ms' },
+    { key: 'api.list.p99', label: 'API list: p99', value: list.p99, unit: 'ms' },
+    { key: 'api.sse.p50', label: `SSE status feed, ${s.sseSubscribers} subscribers: commit → received p50`, value: sse.p50, unit: 'ms' },
+    { key: 'api.sse.p99', label: 'SSE status feed: p99', value: sse.p99, unit: 'ms' },
+    { key: 'api.sse.delivered', label: 'SSE status feed: changes delivered', value: sse.delivered, unit: 'fraction', min: 1 },
   ];
 }
 

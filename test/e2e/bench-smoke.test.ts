@@ -41,6 +41,11 @@ const figures = [
   'workflow.taskRate',
   'workflow.plainRate',
   'workflow.overheadMs',
+  'api.list.p50',
+  'api.list.p99',
+  'api.sse.p50',
+  'api.sse.p99',
+  'api.sse.delivered',
 ];
 
 describe('npm run bench -- --quick', () => {
