@@ -19,12 +19,14 @@ export interface ChildToInsert {
   parameters: Record<string, unknown>;
   secrets: string | null;
   timeoutMs: number | null;
+  /** A retry's wait: born `delayed` with `not_before` (the delay sweeper starts it); 0: `requested`. */
+  delayMs: number;
   /** Why it cannot run (unknown action, bad parameters): it is born `failed` with this reason. */
   error: string | null;
 }
 
 /**
- * Inserts a step's children (`requested`, or `failed` with their error), linked by `parent_id`,
+ * Inserts a step's children (`requested`, `delayed` for a retry with a delay, or `failed` with their error), linked by `parent_id`,
  * task name, item index and `workflow_seq`; on conflict (parent_id, workflow_seq) nothing.
  * Returns the children inserted now.
  */
@@ -43,15 +45,16 @@ export async function insertChildren(
     parameters: c.parameters,
     secrets: c.error ? null : c.secrets,
     timeout_ms: c.timeoutMs,
-    status: c.error ? 'failed' : 'requested',
-    reason: c.error,
+    status: c.error ? 'failed' : c.delayMs > 0 ? 'delayed' : 'requested',
+    reason: c.error ?? (c.delayMs > 0 ? `retry of task "${c.task}" (attempt ${c.attempt}) waits ${c.delayMs} ms` : null),
+    delay_ms: c.delayMs,
   }));
   return tx<{ id: number; status: ExecutionStatus; trace: string }[]>`
-    insert into execution (parent_id, workflow_seq, task_name, item_index, attempt, action_ref, parameters, secrets, timeout_ms, status, status_reason, trace, finished_at)
+    insert into execution (parent_id, workflow_seq, task_name, item_index, attempt, action_ref, parameters, secrets, timeout_ms, status, status_reason, trace, finished_at, not_before)
     select ${parent.id}, x.seq, x.task, x.item, x.attempt, x.action_ref, x.parameters, x.secrets, x.timeout_ms, x.status, x.reason, ${parent.trace},
-           case when x.status = 'failed' then now() end
+           case when x.status = 'failed' then now() end, case when x.status = 'delayed' then now() + make_interval(secs => x.delay_ms / 1000.0) end
     from jsonb_to_recordset(${tx.json(rows as never)}) as x(
-      seq integer, task text, item integer, attempt integer, action_ref text, parameters jsonb, secrets text, timeout_ms integer, status text, reason text)
+      seq integer, task text, item integer, attempt integer, action_ref text, parameters jsonb, secrets text, timeout_ms integer, status text, reason text, delay_ms integer)
     order by x.seq
     on conflict (parent_id, workflow_seq) where parent_id is not null do nothing
     returning id, status, trace`;

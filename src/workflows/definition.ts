@@ -5,6 +5,7 @@
  * key is refused with its path.
  */
 import { z } from 'zod';
+import { duration } from '../domain/policy-schema.ts';
 
 export const taskName = z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'task names hold letters, digits and "_"');
 /** `do` targets that are not tasks: end the workflow failed / succeeded. */
@@ -39,8 +40,20 @@ export const taskSchema = z.strictObject({
       concurrency: z.number().int().positive().optional(),
     })
     .optional(),
-  /** A failed attempt (failed, timeout, abandoned) is run again as a new child execution, up to `count` times. */
-  retry: z.strictObject({ count: z.number().int().positive().max(100), when: z.string().min(1).optional() }).optional(),
+  /**
+   * A failed attempt (failed, timeout, abandoned) is run again as a new child execution, up to
+   * `count` times; after `delay` (× `factor` per attempt, at most `max`) when given: the child is
+   * born `delayed` and the managers' delay sweeper starts it (a row, so the wait survives restarts).
+   */
+  retry: z
+    .strictObject({
+      count: z.number().int().positive().max(100),
+      when: z.string().min(1).optional(),
+      delay: duration.optional(),
+      factor: z.number().min(1).max(10).optional(),
+      max: duration.optional(),
+    })
+    .optional(),
   /** Seconds, per child execution. */
   timeout: z.number().positive().optional(),
 });

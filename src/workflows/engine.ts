@@ -17,6 +17,8 @@ export interface ChildRequest {
   action: string;
   input: Record<string, unknown>;
   timeoutMs: number | null;
+  /** A retry's wait before it starts (`retry.delay`); absent or 0: at once. */
+  delayMs?: number;
 }
 
 export interface TaskRun {
@@ -113,13 +115,20 @@ export function initialContext(
   return c;
 }
 
-function launch(def: WorkflowDef, c: WorkflowContext, name: string, run: TaskRun, item: number | null, attempt: number): void {
+/** The wait before attempt `attempt + 1`: `delay × factor^(attempt − 1)`, at most `max`; deterministic, so a replayed step asks the same. */
+export function retryDelayMs(retry: NonNullable<TaskDef['retry']>, attempt: number): number {
+  if (!retry.delay) return 0;
+  return Math.min(retry.max ?? Number.POSITIVE_INFINITY, Math.round(retry.delay * (retry.factor ?? 1) ** (attempt - 1)));
+}
+
+function launch(def: WorkflowDef, c: WorkflowContext, name: string, run: TaskRun, item: number | null, attempt: number, delayMs = 0): void {
   const task = def.tasks[name] as TaskDef;
   const scope = scopeOf(c, { item: item === null ? null : run.items?.[item], index: item });
   const input = renderTemplates(task.input, scope, `tasks.${name}.input`) as Record<string, unknown>;
   const seq = ++c.seq;
   run.running[seq] = { item, attempt };
-  c.outbox.push({ seq, task: name, item, attempt, action: task.action ?? '', input, timeoutMs: task.timeout ? Math.round(task.timeout * 1000) : null });
+  const timeoutMs = task.timeout ? Math.round(task.timeout * 1000) : null;
+  c.outbox.push({ seq, task: name, item, attempt, action: task.action ?? '', input, timeoutMs, ...(delayMs > 0 ? { delayMs } : {}) });
 }
 
 function startTask(def: WorkflowDef, c: WorkflowContext, name: string): void {
@@ -201,7 +210,7 @@ export function applyChild(def: WorkflowDef, c: WorkflowContext, ev: ChildFinish
     const halted = stopping || c.outcome !== null;
     const failed = ev.status !== 'succeeded' && ev.status !== 'canceled';
     if (!halted && failed && retry && attempt <= retry.count && (!retry.when || evaluateCondition(retry.when, scope, `tasks.${name}.retry.when`))) {
-      return launch(def, c, name, run, item, attempt + 1);
+      return launch(def, c, name, run, item, attempt + 1, retryDelayMs(retry, attempt));
     }
     run.results[item ?? 0] = ev.result;
     run.statuses[item ?? 0] = ev.status;

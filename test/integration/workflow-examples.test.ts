@@ -60,7 +60,7 @@ describe('example workflows', () => {
     expect(kids.find((c) => c.item_index === 3)?.result?.stdout).toBe('ping delta (3)\n');
   });
 
-  it('retry: the failed first attempt is followed by a second child that succeeds', async () => {
+  it('retry: the failed first attempt is followed, a second later (retry.delay), by a second child that succeeds', async () => {
     const e = await attune.run('examples.retry', {}, { wait: true, waitTimeoutMs: 60_000 });
     expect(e.status, JSON.stringify(e.result)).toBe('succeeded');
     expect(e.result?.output).toEqual({ said: 'second try' });
@@ -68,5 +68,9 @@ describe('example workflows', () => {
       ['flaky', 1, 'failed'],
       ['flaky', 2, 'succeeded'],
     ]);
+    const [first, second] = await probe(attune).sql<{ finished_at: Date; started_at: Date }[]>`
+      select finished_at, started_at from execution where parent_id = ${e.id} order by attempt`;
+    // born `delayed`, started by the delay sweeper once its second had passed
+    expect(second!.started_at.getTime() - first!.finished_at.getTime()).toBeGreaterThanOrEqual(900);
   });
 });

@@ -18,7 +18,7 @@ export async function childRows(ctx: AttuneContext, tx: Queryable, requests: rea
   const specs = new Map<string, ParametersSpec>(found.map((a) => [a.ref, parametersSpecSchema.parse(a.parameters)]));
   const rows: ChildToInsert[] = [];
   for (const r of requests) {
-    const base = { seq: r.seq, task: r.task, item: r.item, attempt: r.attempt, actionRef: r.action, timeoutMs: r.timeoutMs };
+    const base = { seq: r.seq, task: r.task, item: r.item, attempt: r.attempt, actionRef: r.action, timeoutMs: r.timeoutMs, delayMs: r.delayMs ?? 0 };
     const spec = specs.get(r.action);
     const checked = spec ? validateParameters(spec, r.input) : null;
     if (!spec || !checked) {
