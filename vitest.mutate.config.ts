@@ -14,6 +14,7 @@ const unit = [
   'test/unit/webhook-auth.test.ts',
   'test/unit/retry-plan.test.ts',
   'test/unit/worker-selection.test.ts',
+  'test/unit/mutation-holes.test.ts',
 ];
 const io = ['test/integration/consumer.test.ts', 'test/integration/execution-store.test.ts'];
 
