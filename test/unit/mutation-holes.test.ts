@@ -1,27 +1,13 @@
 /**
  * Holes found by `npm run mutate` (Stryker, 2026-12-01): each test here kills mutants that survived
- * the modules' other unit tests (boundaries, trimming, nested equality, date validation, claim
- * values, the webhook parameter rule). See docs/testing.md for the triage of the rest.
+ * the modules' other unit tests (nested equality, date validation, claim values, the webhook
+ * parameter rule; worker selection's in worker-selection.test.ts). See docs/testing.md for the
+ * triage of the rest.
  */
 import { describe, expect, it } from 'vitest';
 import { claimValue, parseClaim, transitionFrom } from '../../src/domain/execution-lifecycle.ts';
-import { chooseRoute, chooseRuntime, isLive, needsHandler, type WorkerRegistration } from '../../src/domain/worker-selection.ts';
 import { parseIsoDate, pyCompare, pyEquals, pyIn } from '../../src/rules/operators.ts';
 import { webhookParams } from '../../src/triggers/webhook-params.ts';
-
-const now = 1_000_000;
-const worker = (id: string, runtimes: string[], ageMs = 0, handlers: string[] = []): WorkerRegistration => ({
-  id,
-  host: 'h',
-  pid: 1,
-  version: '0',
-  runtimes,
-  handlers,
-  concurrency: 4,
-  running: 0,
-  startedAt: 0,
-  heartbeatAt: now - ageMs,
-});
 
 describe('claim values', () => {
   it('carry the worker and its life; a value from before lives is the worker alone', () => {
@@ -34,36 +20,6 @@ describe('claim values', () => {
   it('a narrower transition set naming a state the table does not allow throws, naming it', () => {
     expect(() => transitionFrom('scheduled', ['succeeded'])).toThrow('the execution lifecycle does not allow succeeded → scheduled');
     expect(transitionFrom('scheduled', ['requested'])).toEqual(['requested']);
-  });
-});
-
-describe('worker selection edges', () => {
-  it('a heartbeat exactly liveMs old is live; one ms older is not', () => {
-    expect(isLive(worker('w', ['shell'], 1000), now, 1000)).toBe(true);
-    expect(isLive(worker('w', ['shell'], 1001), now, 1000)).toBe(false);
-  });
-
-  it('runtimes are trimmed on both sides; workflows need no worker', () => {
-    expect(chooseRuntime(' Shell ', [worker('w1', [' shell '])], now, 1000)).toEqual({ ok: true, runtime: 'shell', workers: ['w1'] });
-    expect(chooseRuntime('workflow', [], now, 1000)).toEqual({ ok: true, runtime: 'workflow', workers: [] });
-    expect(needsHandler({ ref: 'p.a', runtime: ' Node ', command: null, entry_point: null })).toBe(true);
-    expect(needsHandler({ ref: 'p.a', runtime: 'node', command: null, entry_point: 'a.js' })).toBe(false);
-    expect(needsHandler({ ref: 'p.a', runtime: 'node', command: 'x', entry_point: null })).toBe(false);
-  });
-
-  it('the waiting reason says how many are registered but silent, and nothing when none is', () => {
-    const silent = chooseRuntime('shell', [worker('a', ['shell'], 5000), worker('b', ['shell'], 5000)], now, 1000);
-    expect(silent).toEqual({
-      ok: false,
-      reason: 'waiting for a worker: no live worker (2 registered, none heartbeating within 1000 ms); runtime "shell" needed',
-    });
-    expect(chooseRuntime('shell', [], now, 1000)).toEqual({ ok: false, reason: 'waiting for a worker: no live worker; runtime "shell" needed' });
-  });
-
-  it('a handler action with live node workers lacking the handler waits, saying so', () => {
-    const r = chooseRoute({ ref: 'p.h', runtime: 'node', command: null, entry_point: null }, [worker('w', ['node'])], now, 1000);
-    expect(r.ok).toBe(false);
-    expect(!r.ok && r.reason).toMatch(/1 live node worker\(s\) without it; register it with actions\.handle/);
   });
 });
 
