@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { claimValue, parseClaim, transitionFrom } from '../../src/domain/execution-lifecycle.ts';
-import { parseIsoDate, pyCompare, pyEquals, pyIn } from '../../src/rules/operators.ts';
+import { compileOperator, OPERATORS, parseIsoDate, pyCompare, pyEquals, pyIn } from '../../src/rules/operators.ts';
 import { webhookParams } from '../../src/triggers/webhook-params.ts';
 
 describe('claim values', () => {
@@ -60,8 +60,23 @@ describe('criteria value semantics', () => {
     expect(parseIsoDate('2024-01-02T03:04:05.25+01:30')).toBe(Date.UTC(2024, 0, 2, 1, 34, 5, 250));
     expect(parseIsoDate('2024-01-02T03:04:05-02')).toBe(Date.UTC(2024, 0, 2, 5, 4, 5));
     expect(parseIsoDate('2024-01-02')).toBe(Date.UTC(2024, 0, 2));
-    for (const bad of ['2024-02-30', '2024-13-01', '2024-01-01T24:00:00', '2024-01-01T23:60:00', '2024-01-01T23:59:60', 'soon', 42])
+    expect(parseIsoDate('2024-01-01T23:59:59')).toBe(Date.UTC(2024, 0, 1, 23, 59, 59));
+    // 10:60 and 10:00:60 would roll over inside the same day: only the range checks refuse them
+    for (const bad of ['2024-02-30', '2024-13-01', '2024-01-01T24:00:00', '2024-01-01T10:60:00', '2024-01-01T10:00:60', '2024-01-01T23:59:60', 'soon', 42])
       expect(parseIsoDate(bad), String(bad)).toBeUndefined();
+  });
+});
+
+describe('operator patterns', () => {
+  it('a missing pattern never matches, unless the operator takes none', () => {
+    const clock = { nowMs: 0 };
+    for (const missing of [null, undefined]) {
+      const c = compileOperator(OPERATORS.startswith!, missing);
+      expect(c.ok && c.test('anything', clock)).toBe(false);
+      expect(c.ok && c.test('', clock)).toBe(false);
+    }
+    const exists = compileOperator(OPERATORS.exists!, null);
+    expect(exists.ok && exists.test('x', clock)).toBe(true);
   });
 });
 

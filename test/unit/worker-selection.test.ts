@@ -77,6 +77,7 @@ describe('worker selection edges', () => {
     expect(needsHandler({ ref: 'p.a', runtime: ' Node ', command: null, entry_point: null })).toBe(true);
     expect(needsHandler({ ref: 'p.a', runtime: 'node', command: null, entry_point: 'a.js' })).toBe(false);
     expect(needsHandler({ ref: 'p.a', runtime: 'node', command: 'x', entry_point: null })).toBe(false);
+    expect(needsHandler({ ref: 'p.a', runtime: 'shell', command: null, entry_point: null })).toBe(false);
   });
 
   it('the waiting reason says how many are registered but silent, and nothing when none is', () => {
