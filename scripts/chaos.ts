@@ -61,6 +61,8 @@ const args = parsed.data;
 /** Default: one workflow per 20 events. */
 const workflows = args.workflows ?? Math.ceil(args.events / 20);
 const say = (msg: string) => args.quiet || console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+/** A process that has not started its actors this long after its start is stuck (see Fleet.restartStuck). */
+const READY_LIMIT_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let redis: PrivateRedis | null = null;
@@ -89,7 +91,7 @@ try {
   await a.migrate();
   await a.packs.load(packDir);
   if (args.retention > 0) {
-    await seedOldRows(probe(a).sql, args.retention, 'crashtest.mark');
+    await seedOldRows(probe(a).sql, args.retention, 'chaos.old');
     say(`seeded ${args.retention} finished executions (with their events) 40 days old: retention must delete them all`);
   }
   const marks = path.join(mkdtempSync(path.join(os.tmpdir(), 'attune-chaos-')), 'runs.txt');
@@ -145,6 +147,7 @@ try {
         faults.postgresRestarts++;
         continue;
       }
+      for (const s of await fleet.restartStuck(READY_LIMIT_MS)) say(`${s.name} did not say ready within ${READY_LIMIT_MS / 1000} s; killed and started again`);
       const m = await fleet.killRandom(500);
       if (m) {
         faults.kills++;
@@ -163,6 +166,7 @@ try {
   let stable = '';
   for (;;) {
     fleet.revive();
+    for (const m of await fleet.restartStuck(READY_LIMIT_MS)) say(`${m.name} did not say ready within ${READY_LIMIT_MS / 1000} s; killed and started again`);
     report = await measure(a, emitted, marks).catch(() => null);
     const oldLeft = args.retention > 0 ? await oldRowsLeft(probe(a).sql).catch(() => -1) : 0;
     const quiet = oldLeft === 0 && report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === total && report.executions >= total;
@@ -188,6 +192,7 @@ try {
       'Redis restarts': faults.redisRestarts,
       'Postgres restarts': faults.postgresRestarts,
       'processes exited on their own': crashes,
+      'processes restarted for not coming up in 60 s': fleet.members.reduce((n, m) => n + m.stuck, 0),
       ...(args.retention > 0 ? { 'old rows left by retention (must be 0)': `${retentionLeft} of ${args.retention * 3}` } : {}),
       elapsed: `${Math.round((Date.now() - started) / 1000)} s`,
     })}\n`,
@@ -197,6 +202,7 @@ try {
     const stuck = await probe(a).sql`select id, status, worker_id, status_reason, updated_at from execution where finished_at is null order by id limit 10`;
     console.log(`unfinished (first 10): ${JSON.stringify(stuck)}`);
     console.log(`streams: ${JSON.stringify((await a.streams()).map((s) => ({ stream: s.stream, length: s.length, groups: s.groups })))}`);
+    for (const m of fleet.members) if (m.tail.trim()) console.log(`--- ${m.name} (last output):\n${m.tail.trim()}`);
   }
 } catch (err) {
   console.error(`chaos: ${toError(err).stack}`);

@@ -13,6 +13,13 @@ export interface Member {
   kills: number;
   /** Unexpected exits (not killed by us): a process that exits on its own is a defect. */
   crashes: number;
+  /** When the current process was started, and whether it said `ready` (its actors run). */
+  startedAt: number;
+  ready: boolean;
+  /** Processes that did not say `ready` within the readiness limit and were killed and started again. */
+  stuck: number;
+  /** The last lines the current process wrote (its logs at `warn`, stdout and stderr): printed when a run fails. */
+  tail: string;
 }
 
 export class Fleet {
@@ -21,14 +28,32 @@ export class Fleet {
   private stopping = false;
 
   constructor(layout: readonly string[], options: Record<string, unknown>) {
-    this.members = layout.map((actors, i) => ({ name: `${actors}#${i}`, actors, proc: null, starts: 0, kills: 0, crashes: 0 }));
+    this.members = layout.map((actors, i) => ({
+      name: `${actors}#${i}`,
+      actors,
+      proc: null,
+      starts: 0,
+      kills: 0,
+      crashes: 0,
+      tail: '',
+      startedAt: 0,
+      ready: false,
+      stuck: 0,
+    }));
     this.env = { ...process.env, ATTUNE_TEST_OPTIONS: JSON.stringify(options) };
   }
 
   start(m: Member): void {
-    const proc = spawn(process.execPath, ['--import', 'tsx', runner, m.actors], { cwd: root, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', runner, m.actors], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
+    m.tail = '';
+    m.startedAt = Date.now();
+    m.ready = false;
+    proc.stdout.on('data', (c: Buffer) => {
+      if (/^ready \d+$/m.test(c.toString())) m.ready = true;
+    });
     proc.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+    for (const out of [proc.stdout, proc.stderr]) out.on('data', (c: Buffer) => (m.tail = (m.tail + c.toString()).slice(-3000)));
     proc.once('exit', (code, signal) => {
       if (m.proc === proc) m.proc = null;
       if (signal !== 'SIGKILL' && !this.stopping) {
@@ -57,6 +82,24 @@ export class Fleet {
     await new Promise((r) => setTimeout(r, restartAfterMs));
     if (!this.stopping) this.start(m);
     return m;
+  }
+
+  /**
+   * A supervisor's readiness probe: a process that has not said `ready` within `limitMs` of its start
+   * (seen once: a manager that never came up while Redis and Postgres restarted under a loaded
+   * machine) is killed and started again, and counted in `stuck` (the report shows it).
+   */
+  async restartStuck(limitMs: number): Promise<Member[]> {
+    const stuck = this.members.filter((m) => m.proc && !m.ready && Date.now() - m.startedAt > limitMs);
+    for (const m of stuck) {
+      const proc = m.proc as ChildProcess;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGKILL');
+      await gone;
+      m.stuck++;
+      if (!this.stopping) this.start(m);
+    }
+    return stuck;
   }
 
   /** Restarts members that exited on their own (so the run can still finish), counting them. */

@@ -1,7 +1,7 @@
 /**
  * Retention under chaos (`--retention N`): N finished executions, with their enforcements and
- * events, back-dated 40 days (past the default 30-day retention) before the run; the managers'
- * retention sweep runs every second through the kills and restarts. At the end every seeded row
+ * events, back-dated 40 days (past the default 30-day retention; action ref `chaos.old`, so no
+ * action run is expected of them) before the run; the managers' retention sweep runs every second through the kills and restarts. At the end every seeded row
  * must be gone and every row of the run kept (the usual missing/duplicated counts).
  */
 import type { Sql } from '../../src/db/sql.ts';

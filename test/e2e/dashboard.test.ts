@@ -32,6 +32,7 @@ describe('dashboard in headless Chromium', () => {
     // No sensor actor: the timer rule stays enabled but never fires, so the lists hold only what the test does.
     await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
     server = await startHttpServer(attune, { port: 0, host: '127.0.0.1', webDir: defaultWebDir });
+    if (!existsSync('/usr/bin/chromium')) throw new Error("the dashboard test drives Debian's chromium: apt-get install -y chromium (.ci/run installs it)");
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
