@@ -63,6 +63,9 @@ const workflows = args.workflows ?? Math.ceil(args.events / 20);
 const say = (msg: string) => args.quiet || console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 /** A process that has not started its actors this long after its start is stuck (see Fleet.restartStuck). */
 const READY_LIMIT_MS = 60_000;
+async function restartStuck(f: Fleet): Promise<void> {
+  for (const m of await f.restartStuck(READY_LIMIT_MS)) say(`${m.name} did not say ready within ${READY_LIMIT_MS / 1000} s; killed and started again`);
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let redis: PrivateRedis | null = null;
@@ -147,7 +150,7 @@ try {
         faults.postgresRestarts++;
         continue;
       }
-      for (const s of await fleet.restartStuck(READY_LIMIT_MS)) say(`${s.name} did not say ready within ${READY_LIMIT_MS / 1000} s; killed and started again`);
+      await restartStuck(fleet);
       const m = await fleet.killRandom(500);
       if (m) {
         faults.kills++;
@@ -166,7 +169,7 @@ try {
   let stable = '';
   for (;;) {
     fleet.revive();
-    for (const m of await fleet.restartStuck(READY_LIMIT_MS)) say(`${m.name} did not say ready within ${READY_LIMIT_MS / 1000} s; killed and started again`);
+    await restartStuck(fleet);
     report = await measure(a, emitted, marks).catch(() => null);
     const oldLeft = args.retention > 0 ? await oldRowsLeft(probe(a).sql).catch(() => -1) : 0;
     const quiet = oldLeft === 0 && report && report.missing.unfinished === 0 && report.pending === 0 && report.stored === total && report.executions >= total;

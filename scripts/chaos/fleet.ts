@@ -45,20 +45,21 @@ export class Fleet {
 
   start(m: Member): void {
     const proc = spawn(process.execPath, ['--import', 'tsx', runner, m.actors], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
     m.tail = '';
     m.startedAt = Date.now();
     m.ready = false;
-    proc.stdout.on('data', (c: Buffer) => {
-      if (/^ready \d+$/m.test(c.toString())) m.ready = true;
-    });
-    proc.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
-    for (const out of [proc.stdout, proc.stderr]) out.on('data', (c: Buffer) => (m.tail = (m.tail + c.toString()).slice(-3000)));
+    for (const out of [proc.stdout, proc.stderr]) {
+      out.on('data', (c: Buffer) => {
+        const text = c.toString();
+        m.tail = (m.tail + text).slice(-3000);
+        if (out === proc.stdout && /^ready \d+$/m.test(text)) m.ready = true;
+      });
+    }
     proc.once('exit', (code, signal) => {
       if (m.proc === proc) m.proc = null;
       if (signal !== 'SIGKILL' && !this.stopping) {
         m.crashes++;
-        process.stderr.write(`chaos: ${m.name} exited on its own (${code ?? signal}):\n${err}\n`);
+        process.stderr.write(`chaos: ${m.name} exited on its own (${code ?? signal}):\n${m.tail}\n`);
       }
     });
     m.proc = proc;
