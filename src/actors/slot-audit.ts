@@ -3,7 +3,8 @@
  * manager, `cancel()`), and this audit (run by each manager's delay sweeper every
  * `policies.auditEveryMs`) catches what a crash between the commit and the release left behind:
  * a holder or waiter whose execution ended (or does not exist) is removed, and the first in line
- * are woken while slots are free. A worker SIGKILLed mid-run holds its slot until its execution is
+ * are woken while slots are free, as is a holder still `delayed` (a hand-over that raced its
+ * scheduler's write of `delayed`). A worker SIGKILLed mid-run holds its slot until its execution is
  * `abandoned` (another worker's claim, or the reconciler), then it is freed like any other.
  */
 import type { AttuneContext } from '../context.ts';
@@ -22,7 +23,7 @@ export async function releaseSlots(
 ): Promise<void> {
   const limited = ended.filter((e) => e.policy?.concurrency);
   if (limited.length === 0) return;
-  const next = (await Promise.all(limited.map((e) => slots.release(e.id)))).flat();
+  const next = (await Promise.all(limited.map((e) => slots.release(e.id, e.policy?.concurrency?.limit ?? 0)))).flat();
   if (next.length > 0) await wakeDelayed(ctx, sql, { ids: next });
 }
 
@@ -44,10 +45,13 @@ export async function auditSlots(ctx: AttuneContext, sql: Sql, slots: Concurrenc
       await slots.releaseIn(s.scope, id);
       freed++;
     }
-    const holders = s.holders.filter((id) => !gone(id)).length;
+    const holders = s.holders.filter((id) => !gone(id));
     const line = s.line.filter((id) => !gone(id));
     const limit = line.map((id) => byId.get(id)?.policy?.concurrency?.limit).find((l) => l !== undefined) ?? 0;
-    wake.push(...line.slice(0, Math.max(0, limit - holders)).filter((id) => byId.get(id)?.status === 'delayed'));
+    const delayed = (id: number) => byId.get(id)?.status === 'delayed';
+    // A slot handed over before its scheduler wrote `delayed` (the wake found nothing to move): woken now.
+    wake.push(...holders.filter(delayed));
+    wake.push(...line.slice(0, Math.max(0, limit - holders.length)).filter(delayed));
   }
   const woken = wake.length > 0 ? await wakeDelayed(ctx, sql, { ids: wake }) : [];
   return { freed, woken: woken.length };

@@ -15,7 +15,7 @@ const releaseLua = readFileSync(new URL('./lua/slot-release.lua', import.meta.ur
 
 type SlotRedis = AttuneRedis & {
   slotAcquire(holders: string, line: string, marker: string, limit: number, id: number, scope: string, ttlS: number): Promise<number>;
-  slotRelease(holders: string, line: string, marker: string, id: number): Promise<string[]>;
+  slotRelease(holders: string, line: string, marker: string, id: number, limit: number): Promise<string[]>;
 };
 
 function withCommands(redis: AttuneRedis): SlotRedis {
@@ -34,15 +34,18 @@ export function concurrencySlots(redis: AttuneRedis, keys: KeyCatalog) {
     async acquire(scope: string, limit: number, id: number): Promise<boolean> {
       return (await r.slotAcquire(keys.slotHolders(scope), keys.slotLine(scope), keys.executionSlot(id), limit, id, scope, EXECUTION_KEY_TTL_S)) === 1;
     },
-    /** Frees the execution's slot or place in line; returns who is first in line when a slot was freed. */
-    async release(id: number): Promise<number[]> {
+    /**
+     * Frees the execution's slot or place in line. With the scope's `limit`, the freed slots go to
+     * the first in line at once (returned: the caller wakes them); with 0 they stay free for the audit.
+     */
+    async release(id: number, limit = 0): Promise<number[]> {
       const scope = await redis.get(keys.executionSlot(id));
       if (scope === null) return [];
-      return (await r.slotRelease(keys.slotHolders(scope), keys.slotLine(scope), keys.executionSlot(id), id)).map(Number);
+      return (await r.slotRelease(keys.slotHolders(scope), keys.slotLine(scope), keys.executionSlot(id), id, limit)).map(Number);
     },
     /** Frees a slot of a scope held by an execution that ended (the audit); same result as `release`. */
-    async releaseIn(scope: string, id: number): Promise<number[]> {
-      return (await r.slotRelease(keys.slotHolders(scope), keys.slotLine(scope), keys.executionSlot(id), id)).map(Number);
+    async releaseIn(scope: string, id: number, limit = 0): Promise<number[]> {
+      return (await r.slotRelease(keys.slotHolders(scope), keys.slotLine(scope), keys.executionSlot(id), id, limit)).map(Number);
     },
     /** Every scope with holders or waiters, its holders and its line (oldest first). */
     async scopes(): Promise<{ scope: string; holders: number[]; line: number[] }[]> {
