@@ -1,12 +1,21 @@
 /**
  * The execution machine (src/actors/worker/execution-machine.ts) driven by hand: stub effects stand
  * in for the run, the reports, the ack and the lost-owner check; a simulated clock for the
- * running-report delay and the deadline.
+ * running-report delay and the deadline. Every test runs twice: on an actor of the machine, and
+ * through `launchExecution` (execution-run.ts), which runs the quick path without an actor and
+ * starts the machine when anything else happens: both must behave alike, effect for effect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatedClock } from 'xstate';
-import { RUNNING_REPORT_AFTER_MS, createExecutionMachine, type Claim, type SkipReport } from '../../src/actors/worker/execution-machine.ts';
+import { SimulatedClock } from 'xstate';
+import {
+  RUNNING_REPORT_AFTER_MS,
+  createExecutionMachine,
+  type Claim,
+  type ExecutionEvent,
+  type SkipReport,
+} from '../../src/actors/worker/execution-machine.ts';
 import { provideEffects } from '../../src/actors/worker/execution-effects.ts';
+import { launchExecution } from '../../src/actors/worker/execution-run.ts';
 import type { RunOutcome } from '../../src/runtimes/types.ts';
 import { machineDriver, settle, stubEffect } from './stub-actors.ts';
 
@@ -24,7 +33,9 @@ const outcome = (status: RunOutcome['status'], reason: string | null = null): Ru
   reason,
 });
 
-function startExecution(claim: Claim = { kind: 'won' }, deadlineMs: number | null = 5000) {
+type Way = 'actor' | 'launcher';
+
+function startExecution(way: Way, claim: Claim = { kind: 'won' }, deadlineMs: number | null = 5000) {
   const run = stubEffect<RunOutcome, { job: Job; signal: AbortSignal }>('run');
   const reportRunning = stubEffect<void, { job: Job; startedAt: string }>('reportRunning');
   const reportOutcome = stubEffect<void, { job: Job; outcome: RunOutcome; startedAt: string }>('reportOutcome');
@@ -32,17 +43,47 @@ function startExecution(claim: Claim = { kind: 'won' }, deadlineMs: number | nul
   const ack = stubEffect<void, { job: Job; ran: boolean }>('ack');
   const confirmLost = stubEffect<'lost' | 'alive', { job: Job; owner: string; signal: AbortSignal }>('confirmLost');
   const failures: unknown[] = [];
-  const machine = provideEffects(createExecutionMachine<Job>(), {
+  const effects = {
     run: run.fn,
     reportRunning: reportRunning.fn,
     reportOutcome: reportOutcome.fn,
     reportSkipped: reportSkipped.fn,
     ack: ack.fn,
     confirmLost: confirmLost.fn,
-    reportFailure: ({ error }) => void failures.push(error),
-  });
-  const driven = machines.start(machine, (clock: SimulatedClock) => ({ job: { id: 7 }, claim, deadlineMs, clock }));
-  return { ...driven, run, reportRunning, reportOutcome, reportSkipped, ack, confirmLost, failures, status: () => driven.actor.getSnapshot().status };
+    reportFailure: ({ error }: { error: unknown }) => void failures.push(error),
+  };
+  const machine = provideEffects(createExecutionMachine<Job>(), effects);
+  const stubs = { run, reportRunning, reportOutcome, reportSkipped, ack, confirmLost, failures };
+  if (way === 'actor') {
+    const driven = machines.start(machine, (clock: SimulatedClock) => ({ job: { id: 7 }, claim, deadlineMs, clock }));
+    const sendNow = (e: ExecutionEvent) => driven.actor.send(e);
+    return {
+      ...stubs,
+      state: driven.state,
+      send: driven.send,
+      sendNow,
+      advance: driven.advance,
+      ended: () => driven.actor.getSnapshot().status === 'done',
+      launched: undefined,
+    };
+  }
+  const clock = new SimulatedClock();
+  const launched = launchExecution(machine, effects, { job: { id: 7 }, claim, deadlineMs, clock });
+  return {
+    ...stubs,
+    state: () => launched.state(),
+    send: async (e: ExecutionEvent) => {
+      launched.send(e);
+      await settle();
+    },
+    sendNow: (e: ExecutionEvent) => launched.send(e),
+    advance: async (ms: number) => {
+      clock.increment(ms);
+      await settle();
+    },
+    ended: () => launched.ended,
+    launched,
+  };
 }
 
 /** Reports and acks what is in hand, and checks the machine ends acked. */
@@ -54,12 +95,12 @@ async function finish(e: ReturnType<typeof startExecution>) {
   e.ack.last().resolve();
   await settle();
   expect(e.state()).toBe('acked');
-  expect(e.status()).toBe('done');
+  expect(e.ended()).toBe(true);
 }
 
-describe('execution machine', () => {
+describe.each(['actor', 'launcher'] as const)('execution machine, started as %s', (way) => {
   it('runs, reports the outcome, then acks; no running report for a quick run', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     expect(e.run.calls).toHaveLength(1);
     e.run.last().resolve(outcome('succeeded'));
@@ -72,7 +113,7 @@ describe('execution machine', () => {
   });
 
   it('reports running after the delay, and the outcome only once that report has landed', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     await e.advance(RUNNING_REPORT_AFTER_MS);
     expect(e.reportRunning.calls).toHaveLength(1);
@@ -86,7 +127,7 @@ describe('execution machine', () => {
   });
 
   it('deadline passes: aborts the run with `timeout` and reports timeout once it settles', async () => {
-    const e = startExecution({ kind: 'won' }, 3000);
+    const e = startExecution(way, { kind: 'won' }, 3000);
     await settle();
     await e.advance(2999);
     expect(e.run.last().input.signal.aborted).toBe(false);
@@ -101,7 +142,7 @@ describe('execution machine', () => {
   });
 
   it('no deadline: never times out', async () => {
-    const e = startExecution({ kind: 'won' }, null);
+    const e = startExecution(way, { kind: 'won' }, null);
     await settle();
     await e.advance(3_000_000_000);
     expect(e.run.last().input.signal.aborted).toBe(false);
@@ -109,7 +150,7 @@ describe('execution machine', () => {
   });
 
   it('cancel during the run: aborts with `cancel` and reports what the run returns', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     await e.send({ type: 'CANCEL' });
     expect(e.run.last().input.signal.reason).toBe('cancel');
@@ -120,10 +161,10 @@ describe('execution machine', () => {
   });
 
   it('cancel racing completion: a run already finished is reported as it finished', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     e.run.last().resolve(outcome('succeeded'));
-    e.actor.send({ type: 'CANCEL' }); // arrives before the machine has seen the run's result
+    e.sendNow({ type: 'CANCEL' }); // arrives before the machine has seen the run's result
     await settle();
     expect(e.run.last().input.signal.reason).toBe('cancel');
     expect(e.reportOutcome.last().input.outcome.status).toBe('succeeded');
@@ -131,7 +172,7 @@ describe('execution machine', () => {
   });
 
   it('cancel after the run is reported is ignored', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     e.run.last().resolve(outcome('succeeded'));
     await settle();
@@ -141,7 +182,7 @@ describe('execution machine', () => {
   });
 
   it('drain stop mid-run: aborts with `stop` and releases the entry without a report or ack', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     await e.send({ type: 'STOP' });
     expect(e.run.last().input.signal.reason).toBe('stop');
@@ -153,7 +194,7 @@ describe('execution machine', () => {
   });
 
   it('canceled before it started: reports canceled, acks, never runs', async () => {
-    const e = startExecution({ kind: 'canceled' });
+    const e = startExecution(way, { kind: 'canceled' });
     await settle();
     expect(e.run.calls).toHaveLength(0);
     expect(e.reportSkipped.last().input).toMatchObject({ status: 'canceled', reason: 'canceled before it started' });
@@ -166,14 +207,14 @@ describe('execution machine', () => {
   });
 
   it('a duplicate message is acked without a report', async () => {
-    const e = startExecution({ kind: 'duplicate' });
+    const e = startExecution(way, { kind: 'duplicate' });
     await settle();
     expect(e.state()).toBe('acking');
     expect(e.reportSkipped.calls).toHaveLength(0);
   });
 
   it('lost owner confirmed: reports abandoned naming the owner, then acks', async () => {
-    const e = startExecution({ kind: 'stale', owner: 'w-gone' });
+    const e = startExecution(way, { kind: 'stale', owner: 'w-gone' });
     await settle();
     expect(e.confirmLost.last().input.owner).toBe('w-gone');
     e.confirmLost.last().resolve('lost');
@@ -183,12 +224,12 @@ describe('execution machine', () => {
   });
 
   it('owner alive after all, or the worker stops: released without a report', async () => {
-    const alive = startExecution({ kind: 'stale', owner: 'w-slow' });
+    const alive = startExecution(way, { kind: 'stale', owner: 'w-slow' });
     await settle();
     alive.confirmLost.last().resolve('alive');
     await settle();
     expect(alive.state()).toBe('released');
-    const stopped = startExecution({ kind: 'stale', owner: 'w-slow' });
+    const stopped = startExecution(way, { kind: 'stale', owner: 'w-slow' });
     await settle();
     await stopped.send({ type: 'STOP' });
     expect(stopped.state()).toBe('released');
@@ -197,14 +238,14 @@ describe('execution machine', () => {
   });
 
   it('our own claim from a previous life: reported abandoned, not run again', async () => {
-    const e = startExecution({ kind: 'ours' });
+    const e = startExecution(way, { kind: 'ours' });
     await settle();
     expect(e.reportSkipped.last().input.status).toBe('abandoned');
     expect(e.run.calls).toHaveLength(0);
   });
 
   it('a failed report ends in failed, logged, with the entry left pending', async () => {
-    const e = startExecution();
+    const e = startExecution(way);
     await settle();
     e.run.last().resolve(outcome('succeeded'));
     await settle();
@@ -213,5 +254,31 @@ describe('execution machine', () => {
     expect(e.state()).toBe('failed');
     expect(e.failures).toHaveLength(1);
     expect(e.ack.calls).toHaveLength(0);
+  });
+});
+
+describe('launchExecution', () => {
+  it('keeps a quick run off the machine: no actor is started from claim to ack', async () => {
+    const e = startExecution('launcher');
+    await settle();
+    e.run.last().resolve(outcome('succeeded'));
+    await settle();
+    await finish(e);
+    expect(e.launched?.promoted).toBe(false);
+  });
+
+  it('starts the machine when the running report falls due, or when the run fails', async () => {
+    const slow = startExecution('launcher');
+    await slow.advance(RUNNING_REPORT_AFTER_MS);
+    expect(slow.launched?.promoted).toBe(true);
+    expect(slow.reportRunning.calls).toHaveLength(1);
+    const broken = startExecution('launcher');
+    await settle();
+    broken.run.last().reject(new Error('runtime exploded'));
+    await settle();
+    expect(broken.launched?.promoted).toBe(true);
+    expect(broken.state()).toBe('failed');
+    expect(broken.failures).toHaveLength(1);
+    expect(broken.ack.calls).toHaveLength(0);
   });
 });

@@ -1,6 +1,16 @@
 /** The execution machine's effects, turned into its named `start*` actions (see execution-machine.ts). */
 import type { RunOutcome } from '../../runtimes/types.ts';
-import { skipReport, type ExecutionEffects, type ExecutionEvent, type ExecutionMachine } from './execution-machine.ts';
+import type { ExecutionContext, ExecutionEffects, ExecutionEvent, ExecutionMachine, SkipReport } from './execution-machine.ts';
+
+/** What to report for an execution that was not run: canceled while queued, or abandoned by a lost owner. */
+export function skipReport<J>(context: ExecutionContext<J>): SkipReport<J> {
+  if (context.claim.kind === 'canceled') return { job: context.job, status: 'canceled', reason: 'canceled before it started' };
+  const owner = context.claim.kind === 'stale' ? context.claim.owner : 'this worker (a previous life)';
+  const reason = `worker ${owner} was lost while running this execution; not run again`;
+  return context.claim.kind === 'stale'
+    ? { job: context.job, status: 'abandoned', reason, ranBy: context.claim.owner }
+    : { job: context.job, status: 'abandoned', reason };
+}
 
 type Self = { send(event: ExecutionEvent): void };
 

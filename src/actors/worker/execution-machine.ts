@@ -11,17 +11,13 @@
  *            │                             └ alive / STOP → released (left to its owner, no report)
  *            └─ duplicate → acking
  *
- * The effects (`run`, `reportRunning`, `reportOutcome`, `reportSkipped`, `ack`, `confirmLost`) are
- * plain async functions, turned into the machine's named `start*` actions by `provideEffects` once per
- * worker (`run-and-report.ts`); each action starts its effect and sends the settled result back as an
- * event. So one execution is one actor with no children: invoked promise actors cost three to four
- * child actors per execution, several times the whole hand-written path. For the same reason `active`
- * is not a parallel state and its two timers (the running report due after `RUNNING_REPORT_AFTER_MS`,
- * the deadline) are armed on entry and cleared on exit through the input's `clock` rather than with
- * `after`: a parallel region and xstate's delayed events took the machine from ~70 to ~200 µs of CPU
- * per execution (`npm run bench:machine`). Tests give the machine a SimulatedClock and drive it by
- * hand. The runtime enforces an action's timeout itself; the machine's deadline (timeout plus kill
- * grace plus slack) is the backstop for a run that does not settle.
+ * The effects are plain async functions, turned into the named `start*` actions by `provideEffects`
+ * (each starts its effect and sends the settled result back as an event): no child actors, no
+ * parallel state, no `after` — the timers are armed through the input's `clock` (a SimulatedClock in
+ * tests). Those choices took the machine from ~200 to ~100 µs of CPU per execution
+ * (`npm run bench:machine`). `execution-run.ts` starts this machine only when an execution leaves
+ * the quick path (claimed, run under 100 ms, reported, acked); see there. The runtime enforces an
+ * action's timeout itself; the machine's deadline is the backstop for a run that does not settle.
  */
 import { assign, setup } from 'xstate';
 import type { RunOutcome } from '../../runtimes/types.ts';
@@ -95,21 +91,40 @@ export const RUNNING_REPORT_AFTER_MS = 100;
 /** setTimeout's ceiling; a run without a deadline gets a guarded timer of this length. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** The context an execution starts with (the machine's, and the launcher's before it needs one). */
+export function executionContext<J>(input: ExecutionInput<J>): ExecutionContext<J> {
+  const { job, claim, deadlineMs } = input;
+  const startedAt = new Date().toISOString();
+  return {
+    job,
+    claim,
+    deadlineMs,
+    abort: new AbortController(),
+    ending: null,
+    outcome: null,
+    startedAt,
+    clock: input.clock ?? realClock,
+    timers: [],
+    runningReportInFlight: false,
+  };
+}
+
+/** Arms the running-report and deadline timers of `active`; each sends its event. */
+export function armTimers<J>(context: ExecutionContext<J>, send: (e: ExecutionEvent) => void): void {
+  context.timers.push(context.clock.setTimeout(() => send({ type: 'RUNNING_DUE' }), RUNNING_REPORT_AFTER_MS));
+  if (context.deadlineMs !== null) context.timers.push(context.clock.setTimeout(() => send({ type: 'DEADLINE' }), Math.min(context.deadlineMs, MAX_TIMER_MS)));
+}
+
+export function disarmTimers<J>(context: ExecutionContext<J>): void {
+  for (const t of context.timers.splice(0)) context.clock.clearTimeout(t);
+}
+
 export interface SkipReport<J> {
   job: J;
   status: 'canceled' | 'abandoned';
   reason: string;
   /** The worker that ran it and was lost (the execution's `worker_id` names it, not the reporter). */
   ranBy?: string;
-}
-
-export function skipReport<J>(context: ExecutionContext<J>): SkipReport<J> {
-  if (context.claim.kind === 'canceled') return { job: context.job, status: 'canceled', reason: 'canceled before it started' };
-  const owner = context.claim.kind === 'stale' ? context.claim.owner : 'this worker (a previous life)';
-  const reason = `worker ${owner} was lost while running this execution; not run again`;
-  return context.claim.kind === 'stale'
-    ? { job: context.job, status: 'abandoned', reason, ranBy: context.claim.owner }
-    : { job: context.job, status: 'abandoned', reason };
 }
 
 const notProvided = (name: string) => () => {
@@ -133,14 +148,8 @@ export function createExecutionMachine<J>() {
       startConfirmLost: notProvided('startConfirmLost'),
       reportFailure: notProvided('reportFailure'),
       /** Arms the running-report and deadline timers; each sends its event to the machine. */
-      armTimers: ({ context, self }) => {
-        context.timers.push(context.clock.setTimeout(() => self.send({ type: 'RUNNING_DUE' }), RUNNING_REPORT_AFTER_MS));
-        if (context.deadlineMs !== null)
-          context.timers.push(context.clock.setTimeout(() => self.send({ type: 'DEADLINE' }), Math.min(context.deadlineMs, MAX_TIMER_MS)));
-      },
-      disarmTimers: ({ context }) => {
-        for (const t of context.timers.splice(0)) context.clock.clearTimeout(t);
-      },
+      armTimers: ({ context, self }) => armTimers(context, (e) => self.send(e)),
+      disarmTimers: ({ context }) => disarmTimers(context),
       markRunningReport: assign({ runningReportInFlight: (_, params: { inFlight: boolean }) => params.inFlight }),
       /** Aborts the run's signal with the reason; the runtime kills the action and settles. */
       abortRun: ({ context }, params: { ending: Ending }) => context.abort.abort(params.ending),
@@ -162,18 +171,7 @@ export function createExecutionMachine<J>() {
     },
   }).createMachine({
     id: 'execution',
-    context: ({ input }) => ({
-      job: input.job,
-      claim: input.claim,
-      deadlineMs: input.deadlineMs,
-      abort: new AbortController(),
-      ending: null,
-      outcome: null,
-      startedAt: new Date().toISOString(),
-      clock: input.clock ?? realClock,
-      timers: [],
-      runningReportInFlight: false,
-    }),
+    context: ({ input }) => executionContext(input),
     initial: 'claimed',
     states: {
       claimed: {

@@ -13,7 +13,8 @@ import type { RunOutcome } from '../../runtimes/types.ts';
 import type { Delivery } from '../../streams/consumer.ts';
 import type { ExecutionScheduled } from '../../streams/messages.ts';
 import type { Claims } from './claims.ts';
-import { createExecutionMachine } from './execution-machine.ts';
+import { createExecutionMachine, type ExecutionEffects, type ExecutionInput } from './execution-machine.ts';
+import { launchExecution, type ExecutionRun } from './execution-run.ts';
 import { provideEffects } from './execution-effects.ts';
 import { liveOutput, type LiveOutput } from './live-output.ts';
 import type { StatusReporter } from './status-reporter.ts';
@@ -67,11 +68,17 @@ export function deadlineOf(d: Job, killGraceMs: number): number | null {
   return t > 0 && Number.isFinite(t) ? t + killGraceMs + DEADLINE_SLACK_MS : null;
 }
 
-/** The execution machine with this worker's effects: call once per worker, start one actor per execution. */
-export function provideExecutionMachine(deps: RunAndReportDeps) {
+/** The execution machine with this worker's effects, once per worker; returns how to start one execution. */
+export function provideExecutionMachine(deps: RunAndReportDeps): (input: ExecutionInput<Job>) => ExecutionRun {
+  const effects = executionEffects(deps);
+  const machine = provideEffects(executionMachine, effects);
+  return (input) => launchExecution(machine, effects, input);
+}
+
+function executionEffects(deps: RunAndReportDeps): ExecutionEffects<Job> {
   const { log, reporter } = deps;
   const idOf = (d: Job) => d.message.payload.executionId;
-  return provideEffects(executionMachine, {
+  return {
     run: ({ job, signal }) => run(deps, job, signal),
     reportRunning: ({ job, startedAt }) =>
       reporter
@@ -102,5 +109,5 @@ export function provideExecutionMachine(deps: RunAndReportDeps) {
       return verdict;
     },
     reportFailure: ({ job, error }) => log.error({ err: toError(error).message, executionId: idOf(job) }, 'execution bookkeeping failed; entry left pending'),
-  });
+  };
 }

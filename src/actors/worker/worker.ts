@@ -7,7 +7,6 @@
  * workers are claimed elsewhere. Needs only Redis.
  */
 import { randomBytes } from 'node:crypto';
-import { createActor, type Actor } from 'xstate';
 import type { AttuneContext, ActorHandle } from '../../context.ts';
 import { createActorConsumer } from '../../context.ts';
 import { toError } from '../../errors.ts';
@@ -21,6 +20,7 @@ import type { Claim } from './execution-machine.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { startLease } from './lease.ts';
 import { takeOverPredecessors } from './predecessors.ts';
+import type { ExecutionRun } from './execution-run.ts';
 import { deadlineOf, provideExecutionMachine } from './run-and-report.ts';
 import { createStatusReporter } from './status-reporter.ts';
 
@@ -30,20 +30,16 @@ export interface WorkerOptions {
   concurrency?: number;
 }
 
-type Execution = Actor<ReturnType<typeof provideExecutionMachine>>;
+type Execution = ExecutionRun;
 type Job = Delivery<ExecutionScheduled>;
 
 export function newWorkerId(hostname: string): string {
   return `${hostname.replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Resolves when every actor has reached a final state. */
-function allDone(actors: Iterable<Execution>): Promise<unknown> {
-  return Promise.all(
-    [...actors].map(
-      (a) => new Promise<void>((resolve) => (a.getSnapshot().status !== 'active' ? resolve() : a.subscribe({ complete: resolve, error: () => resolve() }))),
-    ),
-  );
+/** Resolves when every execution has reached a final state. */
+function allDone(executions: Iterable<Execution>): Promise<unknown> {
+  return Promise.all([...executions].map((e) => e.done));
 }
 
 export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): ActorHandle & { id: string } {
@@ -81,13 +77,12 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
   const previousLives = new Set<string>();
   const life = `${startedAt.toString(36)}${randomBytes(3).toString('hex')}`;
   const claims = createClaims(ctx, { workerId: id, life, isRunning: (e) => inflight.has(e), isStopping: () => stopping, refreshEveryMs, ack, previousLives });
-  const machine = provideExecutionMachine({ ctx, log, reporter, claims, ack });
+  const launch = provideExecutionMachine({ ctx, log, reporter, claims, ack });
 
-  /** Starts one execution machine; `onEnd` runs when it reaches a final state. */
+  /** Starts one execution (`execution-run.ts`); `onEnd` runs when it reaches a final state. */
   function startExecution(d: Job, claim: Claim, onEnd: () => void): Execution {
-    const execution = createActor(machine, { input: { job: d, claim, deadlineMs: deadlineOf(d, cfg.killGraceMs) } });
-    execution.subscribe({ complete: onEnd, error: onEnd });
-    execution.start();
+    const execution = launch({ job: d, claim, deadlineMs: deadlineOf(d, cfg.killGraceMs) });
+    void execution.done.then(onEnd);
     return execution;
   }
 
@@ -103,11 +98,11 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
           inflight.delete(executionId);
           wake?.();
         });
-        if (execution.getSnapshot().status === 'active') inflight.set(executionId, { delivery: d, execution });
+        if (!execution.ended) inflight.set(executionId, { delivery: d, execution });
       } else if (claim.kind === 'stale') {
         if (confirming.has(d.entryId)) return;
         const execution = startExecution(d, claim, () => confirming.delete(d.entryId));
-        if (execution.getSnapshot().status === 'active') confirming.set(d.entryId, execution);
+        if (!execution.ended) confirming.set(d.entryId, execution);
       } else {
         // canceled while queued, a previous life's run, or a duplicate message: settled before the next read
         const execution = startExecution(d, claim, () => {});
