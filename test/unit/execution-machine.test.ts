@@ -59,10 +59,10 @@ function startExecution(way: Way, claim: Claim = { kind: 'won' }, deadlineMs: nu
     const sendNow = (e: ExecutionEvent) => driven.actor.send(e);
     return {
       ...stubs,
-      state: driven.state,
-      send: driven.send,
+      state: () => driven.state(),
+      send: (e: ExecutionEvent) => driven.send(e),
       sendNow,
-      advance: driven.advance,
+      advance: (ms: number) => driven.advance(ms),
       ended: () => driven.actor.getSnapshot().status === 'done',
       launched: undefined,
     };
