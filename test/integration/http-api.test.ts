@@ -113,11 +113,14 @@ describe('HTTP API', () => {
     for (let i = 0; i < 4; i++) expect((await call('POST', `/executions/${run.body.id}/rerun`, keys.operator)).status).toBe(201);
     const seen: number[] = [];
     let next: number | null = null;
+    let pages = 0;
     do {
       const page = await call('GET', `/executions?action=core.echo&limit=2${next ? `&before=${next}` : ''}`, keys.viewer);
       seen.push(...(page.body.items as Json[]).map((e) => e.id as number));
       next = page.body.next;
+      pages++;
     } while (next);
+    expect(pages).toBe(3);
     expect(seen).toHaveLength(5);
     expect([...seen].sort((a, b) => b - a)).toEqual(seen);
     expect((await call('GET', `/executions/${run.body.id}/children`, keys.viewer)).body.items).toEqual([]);
@@ -125,6 +128,21 @@ describe('HTTP API', () => {
     await eventually('the slow run is running', async () => (await attune.executions.get(slow.body.id))?.status === 'running');
     expect((await call('POST', `/executions/${slow.body.id}/cancel`, keys.operator)).status).toBe(200);
     await eventually('canceled', async () => (await attune.executions.get(slow.body.id))?.status === 'canceled');
+  });
+
+  it('list paging: `next` only when more rows exist, and it returns the rest', async () => {
+    const trace = `paging-${Date.now()}`;
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) ids.unshift((await attune.run('core.noop', {}, { trace })).id);
+    const exact = await call('GET', `/executions?trace=${trace}&limit=4`, keys.viewer);
+    expect(exact.body.items.map((e: Json) => e.id)).toEqual(ids);
+    expect(exact.body.next).toBeNull();
+    const first = await call('GET', `/executions?trace=${trace}&limit=3`, keys.viewer);
+    expect(first.body.items.map((e: Json) => e.id)).toEqual(ids.slice(0, 3));
+    expect(first.body.next).toBe(ids[2]);
+    const rest = await call('GET', `/executions?trace=${trace}&limit=3&before=${first.body.next}`, keys.viewer);
+    expect(rest.body.items.map((e: Json) => e.id)).toEqual(ids.slice(3));
+    expect(rest.body.next).toBeNull();
   });
 
   it('rules: disable and enable as operator, dry-run as viewer, create and delete as admin', async () => {

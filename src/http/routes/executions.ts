@@ -27,11 +27,13 @@ export const executionRoutes: Route[] = [
     path: '/executions',
     role: 'viewer',
     tag: 'executions',
-    summary: 'List executions, newest first; page with `before` = the previous page’s `next`',
+    summary: 'List executions, newest first; page with `before` = the previous page’s `next` (null on the last page)',
     query: listQuery,
     handler: async ({ attune, query }) => {
-      const items = await attune.executions.list(query);
-      return { items, next: items.length === query.limit ? (items.at(-1)?.id ?? null) : null };
+      // One row more than the page tells whether there is a next page, so `next` is never a page of nothing.
+      const rows = await attune.executions.list({ ...query, limit: query.limit + 1 });
+      const items = rows.slice(0, query.limit);
+      return { items, next: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
     },
   }),
   route({
