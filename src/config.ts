@@ -95,6 +95,8 @@ export const optionsSchema = z.object({
       port: z.number().int().min(0).max(65535).optional(),
       host: z.string().min(1).optional(),
       bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+      /** Bytes an SSE subscriber may leave unread before it is dropped (src/http/sse.ts). */
+      sseBufferBytes: z.number().int().min(16_384).default(1_048_576),
     })
     .prefault({}),
   /**
@@ -142,7 +144,7 @@ export type AttuneOptionsInput = z.input<typeof optionsSchema> & {
 };
 
 export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'database' | 'schema' | 'namespace' | 'logLevel' | 'webhook' | 'secretKey'> & {
-  webhook: { port: number; host: string; bodyLimitBytes: number };
+  webhook: { port: number; host: string; bodyLimitBytes: number; sseBufferBytes: number };
   redisUrl: string;
   databaseUrl: string;
   /** False when the caller said `database: false`: this process never touches Postgres. */
@@ -224,6 +226,7 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
       port: webhook.port ?? (envPort !== undefined ? Number(envPort) : 8080),
       host: webhook.host ?? env.ATTUNE_HTTP_HOST ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
       bodyLimitBytes: webhook.bodyLimitBytes,
+      sseBufferBytes: webhook.sseBufferBytes,
     },
     crashAt: env.ATTUNE_CRASH_AT ?? null,
   };

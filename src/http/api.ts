@@ -11,6 +11,7 @@ import { AttuneError, NotFoundError, ValidationError, toError } from '../facade/
 import { requireRole } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Route } from './route.ts';
+import type { SseFeeds } from './sse.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { platformRoutes } from './routes/platform.ts';
 import { ruleRoutes } from './routes/rules.ts';
@@ -36,8 +37,8 @@ function check<S extends z.ZodType>(schema: S | undefined, value: unknown, where
   throw new BadInput(field, `${field}: ${issue?.message ?? 'invalid'}`);
 }
 
-export async function apiPlugin(app: FastifyInstance, opts: { attune: Attune }): Promise<void> {
-  const { attune } = opts;
+export async function apiPlugin(app: FastifyInstance, opts: { attune: Attune; sse: SseFeeds }): Promise<void> {
+  const { attune, sse } = opts;
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof BadInput) return reply.code(400).send({ error: err.message, field: err.field });
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
@@ -61,7 +62,7 @@ export async function apiPlugin(app: FastifyInstance, opts: { attune: Attune }):
           query: check(r.query, req.query, 'query'),
           body: check(r.body, req.body, 'body'),
         };
-        const out = await r.handler({ ...input, attune, trace: traceFrom(req.headers), req, reply } as Parameters<Route['handler']>[0]);
+        const out = await r.handler({ ...input, attune, sse, trace: traceFrom(req.headers), req, reply } as Parameters<Route['handler']>[0]);
         if (r.sse) return reply;
         return reply.code(r.status ?? 200).send(out);
       },

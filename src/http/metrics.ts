@@ -2,11 +2,12 @@
  * `/metrics` (Prometheus text, prom-client): gauges read at scrape time (executions by action and
  * status, stream length/lag/pending per group, dead letters, live workers and their load) and
  * histograms fed by the status-change feed (queue wait and run duration of executions that ended
- * while this server ran).
+ * while this server ran), and the SSE subscribers: open, bytes they left unread, dropped for not reading.
  */
 import client from 'prom-client';
 import type { Attune } from '../attune.ts';
 import type { ExecutionChange } from '../facade/schemas.ts';
+import type { SseFeeds } from './sse.ts';
 
 const TERMINAL = new Set(['succeeded', 'failed', 'timeout', 'canceled', 'abandoned']);
 const buckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
@@ -17,7 +18,7 @@ export interface Metrics {
   observe(change: ExecutionChange): void;
 }
 
-export function createMetrics(attune: Attune, countByActionStatus: () => Promise<{ action: string; status: string; n: number }[]>): Metrics {
+export function createMetrics(attune: Attune, countByActionStatus: () => Promise<{ action: string; status: string; n: number }[]>, sse: SseFeeds): Metrics {
   const registry = new client.Registry();
   const g = (name: string, help: string, labelNames: string[], collect: (gauge: client.Gauge) => Promise<void>) =>
     new client.Gauge({
@@ -51,6 +52,22 @@ export function createMetrics(attune: Attune, countByActionStatus: () => Promise
   });
   g('attune_worker_running', 'Executions running on each live worker', ['worker'], async (gauge) => {
     for (const w of await attune.workers()) if (w.live) gauge.set({ worker: w.id }, w.running);
+  });
+  g('attune_sse_subscribers', 'Open server-sent-event streams', [], async (gauge) => {
+    gauge.set(sse.buffered().subscribers);
+  });
+  g('attune_sse_buffered_bytes', 'Bytes written to SSE streams that their clients have not read yet', [], async (gauge) => {
+    gauge.set(sse.buffered().bytes);
+  });
+  new client.Counter({
+    name: 'attune_sse_dropped_total',
+    help: 'SSE subscribers dropped for leaving more than webhook.sseBufferBytes unread',
+    labelNames: ['feed'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [feed, n] of sse.dropped) this.inc({ feed }, n);
+    },
   });
   const queueWait = new client.Histogram({
     name: 'attune_execution_queue_wait_seconds',

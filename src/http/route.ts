@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Attune } from '../attune.ts';
 import type { ApiRole } from '../facade/schemas.ts';
+import type { SseFeeds } from './sse.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -17,6 +18,8 @@ export interface HandlerInput<P extends AnyObject, Q extends AnyObject, B extend
   query: z.infer<Q>;
   body: z.infer<B>;
   attune: Attune;
+  /** Where `sse: true` routes stream from (bounded per subscriber). */
+  sse: SseFeeds;
   /** The W3C `traceparent` trace id, if the caller sent one. */
   trace: string | undefined;
   req: FastifyRequest;

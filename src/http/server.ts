@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 import type { Attune } from '../attune.ts';
 import { API_PREFIX, apiPlugin } from './api.ts';
 import { createMetrics } from './metrics.ts';
+import { createSseFeeds } from './sse.ts';
 import { webhookPlugin } from './webhook-routes.ts';
 
 /** Where `npm run build:web` puts the dashboard. */
@@ -32,13 +33,14 @@ export async function startHttpServer(attune: Attune, o: HttpServerOptions = {})
   const port = o.port ?? attune.config.webhook.port;
   const host = o.host ?? attune.config.webhook.host;
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: attune.config.webhook.bodyLimitBytes });
-  const metrics = createMetrics(attune, () => attune.executions.counts());
+  const sse = createSseFeeds(attune.config.webhook.sseBufferBytes);
+  const metrics = createMetrics(attune, () => attune.executions.counts(), sse);
   const unlisten = await attune.executions.changes((c) => metrics.observe(c));
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(webhookPlugin, { prefix: '/webhooks', attune });
-  await app.register(apiPlugin, { prefix: API_PREFIX, attune });
+  await app.register(apiPlugin, { prefix: API_PREFIX, attune, sse });
   const webDir = o.webDir === undefined ? (existsSync(defaultWebDir) ? defaultWebDir : null) : o.webDir;
   if (webDir) {
     await app.register(fastifyStatic, { root: webDir, wildcard: false });

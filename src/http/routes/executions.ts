@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { executionStatuses, NotFoundError } from '../../facade/schemas.ts';
 import { idParams, route, type Route } from '../route.ts';
-import { sendEvents } from '../sse.ts';
 
 const listQuery = z.object({
   status: z.enum(executionStatuses).optional(),
@@ -96,11 +95,11 @@ export const executionRoutes: Route[] = [
     params: idParams,
     query: feedQuery,
     sse: true,
-    handler: async ({ attune, params, req, reply }) => {
+    handler: async ({ attune, params, req, reply, sse }) => {
       if (!(await attune.executions.get(params.id))) throw new NotFoundError(`execution ${params.id} does not exist`);
       const abort = new AbortController();
       const last = req.headers['last-event-id'];
-      await sendEvents(req, reply, abort, async (send) => {
+      await sse.stream('output', req, reply, abort, async (send) => {
         for await (const line of attune.executions.watch(params.id, { signal: abort.signal, after: typeof last === 'string' ? last : undefined })) {
           send('output', line, line.id);
         }
@@ -116,11 +115,11 @@ export const executionRoutes: Route[] = [
     summary: 'Server-sent events: `change` {id, status, action, trace, …} on every execution status change',
     query: feedQuery,
     sse: true,
-    handler: async ({ attune, req, reply }) => {
+    handler: async ({ attune, req, reply, sse }) => {
       const abort = new AbortController();
-      await sendEvents(req, reply, abort, async (send) => {
+      await sse.stream('changes', req, reply, abort, async (send) => {
         const unlisten = await attune.executions.changes((c) => send('change', c));
-        await new Promise<void>((resolve) => abort.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise<void>((resolve) => (abort.signal.aborted ? resolve() : abort.signal.addEventListener('abort', () => resolve(), { once: true })));
         await unlisten();
       });
     },
