@@ -9,7 +9,7 @@
  * The key is `secretKey` / `ATTUNE_SECRET_KEY` (any string; SHA-256 makes it 32 bytes). Without
  * one, a random key is generated once per namespace and kept in Redis (`SET NX`), with a warning:
  * good for development (every process of the namespace shares it), not for production, where the
- * key should live apart from both stores.
+ * key should live apart from both stores. Each context reads it again at most every 30 s.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { AttuneContext } from '../context.ts';
@@ -29,9 +29,30 @@ export function deriveKey(secret: string): Buffer {
 
 const warned = new WeakSet<object>();
 
-/** The encryption key of this instance (configured, or generated once per namespace in Redis). */
-export async function secretKey(ctx: AttuneContext): Promise<Buffer> {
+/**
+ * How long a key read from Redis serves before it is read again: one read per context and period,
+ * not one per webhook delivery or run; after it, processes converge on what Redis holds (a key
+ * generated anew after Redis lost it).
+ */
+export const SECRET_KEY_CACHE_MS = 30_000;
+const cached = new WeakMap<AttuneContext, { key: Promise<Buffer>; until: number }>();
+
+/**
+ * The encryption key of this instance (configured, or generated once per namespace in Redis and
+ * cached for `SECRET_KEY_CACHE_MS`; `now` is for tests).
+ */
+export async function secretKey(ctx: AttuneContext, now: () => number = Date.now): Promise<Buffer> {
   if (ctx.config.secretKey) return deriveKey(ctx.config.secretKey);
+  const at = now();
+  const hit = cached.get(ctx);
+  if (hit && at < hit.until) return hit.key;
+  const key = readSecretKey(ctx);
+  cached.set(ctx, { key, until: at + SECRET_KEY_CACHE_MS });
+  key.catch(() => cached.get(ctx)?.key === key && cached.delete(ctx)); // a failed read is not kept
+  return key;
+}
+
+async function readSecretKey(ctx: AttuneContext): Promise<Buffer> {
   const fresh = randomBytes(32).toString('base64');
   await ctx.redis.set(ctx.keys.secretKey, fresh, 'NX');
   const stored = await ctx.redis.get(ctx.keys.secretKey);

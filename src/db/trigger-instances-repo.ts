@@ -28,8 +28,9 @@ export async function plainCredentialInstances(
  */
 export async function sealInstance(sql: Sql, id: number, triggerRef: string, sealed: TriggerInstanceToStore): Promise<boolean> {
   return sql.begin(async (tx) => {
+    // `for key share`: retention (db/retention.ts) skips the twin while its rules move; if retention took it first, there is none
     const [twin] = await tx<{ id: number }[]>`
-      select id from trigger_instance where trigger_ref = ${triggerRef} and params_hash = ${sealed.hash} and id <> ${id}`;
+      select id from trigger_instance where trigger_ref = ${triggerRef} and params_hash = ${sealed.hash} and id <> ${id} for key share`;
     if (twin) {
       await tx`update rule set trigger_instance_id = ${twin.id} where trigger_instance_id = ${id}`;
       return (await tx`delete from trigger_instance where id = ${id} and secrets is null returning id`).length > 0;

@@ -10,6 +10,7 @@ import { crashTestScope, eventually, probe, testAttune } from '../helpers.ts';
 import { spawnActors } from '../fixtures/actor-process.ts';
 import { codeFlow } from '../fixtures/code-flow.ts';
 import { crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
+import { settled } from '../fixtures/settle.ts';
 
 const script = fileURLToPath(new URL('../fixtures/code-workflow-actors.ts', import.meta.url));
 const WORKFLOWS = 3;
@@ -44,8 +45,8 @@ describe('code-defined workflow, workflow actor crash windows: every workflow co
           (await sql<{ n: number }[]>`select count(*)::int as n from execution where id = any(${ids}) and finished_at is not null`)[0]?.n === WORKFLOWS,
         120_000,
       );
-      // settle: past the claim idle and sweep windows, nothing more may happen
-      await new Promise((r) => setTimeout(r, fastTuning.consumer.claimIdleMs + fastTuning.reconciler.staleMs));
+      // Nothing more can happen: every execution final, no backlog on any stream, and still so past the claim idle and liveness windows.
+      await settled(a, { executions: WORKFLOWS * (1 + TASKS), runsFile: file });
       const wfs = await sql<{ status: string; result: unknown }[]>`select status, result from execution where id = any(${ids})`;
       expect(wfs).toEqual(Array(WORKFLOWS).fill({ status: 'succeeded', result: { output: { done: true } } }));
       const kids = await sql<{ id: number; parent_id: number; task_name: string; item_index: number | null }[]>`

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { crashTestScope, eventually, probe, testAttune } from '../helpers.ts';
 import { spawnActors } from '../fixtures/actor-process.ts';
 import { crashPackDir, fastOptions, fastTuning, runs, tempFile } from '../fixtures/crash-harness.ts';
+import { settled } from '../fixtures/settle.ts';
 
 const WORKFLOWS = 3;
 /** Task runs per workflow: first, three items, side, last. */
@@ -40,8 +41,8 @@ describe('workflow actor crash windows: every workflow completes, every task run
           (await sql<{ n: number }[]>`select count(*)::int as n from execution where id = any(${ids}) and finished_at is not null`)[0]?.n === WORKFLOWS,
         180_000,
       );
-      // settle: past the claim idle and sweep windows, nothing more may happen
-      await new Promise((r) => setTimeout(r, fastTuning.consumer.claimIdleMs + fastTuning.reconciler.staleMs));
+      // Nothing more can happen: every execution final, no backlog on any stream, and still so past the claim idle and liveness windows.
+      await settled(a, { executions: WORKFLOWS * (1 + TASKS), runsFile: file });
       const wfs = await sql<{ status: string }[]>`select status from execution where id = any(${ids})`;
       expect(wfs.map((w) => w.status)).toEqual(Array(WORKFLOWS).fill('succeeded'));
       const kids = await sql<{ id: number; parent_id: number; task_name: string; item_index: number | null; status: string }[]>`

@@ -11,6 +11,7 @@ import type { Attune } from '../../src/index.ts';
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
 import { fastOptions, fastTuning } from '../fixtures/crash-harness.ts';
+import { settled } from '../fixtures/settle.ts';
 
 const tuning = { ...fastTuning, policies: { pollMs: 100, auditEveryMs: 500 } };
 
@@ -120,8 +121,9 @@ describe('rule flow control', () => {
     expect(await executions()).toEqual([]);
     procs.push(await spawnActors({ actors: 'enforcer', options }));
     await eventually('the window fired', async () => (await executions()).length > 0, 60_000);
-    // Nothing more can happen: past another wait, the claim idle time and several sweeps.
-    await new Promise((r) => setTimeout(r, 4000 + tuning.consumer.claimIdleMs + 5 * tuning.policies.pollMs));
+    // Nothing more can happen: no backlog on any stream, and the same rows past the claim idle and liveness windows
+    // (no scheduler runs here: the one execution stays requested).
+    await settled(attune, { executions: 1, unfinished: 1 });
     expect((await executions()).map((e) => e.message)).toEqual(['a 9']);
     expect((await probe(attune).sql`select 1 from debounce_window`).length).toBe(0);
   }, 180_000);

@@ -8,6 +8,7 @@ import type { Attune } from '../../src/index.ts';
 import { disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 import { kill, spawnActors, type ActorProcess } from '../fixtures/actor-process.ts';
 import { fastOptions, fastTuning, tempFile } from '../fixtures/crash-harness.ts';
+import { settled } from '../fixtures/settle.ts';
 import { readFile } from 'node:fs/promises';
 
 const packDir = fileURLToPath(new URL('../fixtures/packs/policies', import.meta.url));
@@ -88,8 +89,8 @@ describe('retry policy', () => {
     await kill(p1);
     await fleet();
     await eventually('the retry succeeded', async () => (await attune.executions.chain(first.id))[1]?.status === 'succeeded', 60_000);
-    // Nothing more can happen: past the backoff again, the sweeper's poll and the reconciler's stale period.
-    await new Promise((r) => setTimeout(r, 4000 + tuning.reconciler.staleMs));
+    // Nothing more can happen: both final, no backlog on any stream, and still so past the claim idle and liveness windows.
+    await settled(attune, { executions: 2 });
     const chain = await attune.executions.chain(first.id);
     expect(chain.map((c) => [c.attempt, c.status])).toEqual([
       [1, 'failed'],

@@ -28,13 +28,18 @@ export function registerAdminCommands(program: Command): void {
 
   program
     .command('gc')
-    .description('delete finished executions older than retention.maxAgeMs (ATTUNE_RETENTION_DAYS, default 30 days), their enforcements and events')
+    .description(
+      'delete finished executions older than retention.maxAgeMs (ATTUNE_RETENTION_DAYS, default 30 days), their enforcements and events, and trigger instances nothing uses any more',
+    )
     .option('--dry-run', 'only count what would be deleted')
     .action(async (o: { dryRun?: boolean }) => {
       await withAttune(async (attune) => {
         const r = await attune.gc({ dryRun: o.dryRun });
         if (!r.ran) console.log('another process is collecting now; nothing done');
-        else console.log(`${o.dryRun ? 'would delete' : 'deleted'} ${r.executions} executions, ${r.enforcements} enforcements, ${r.events} events`);
+        else
+          console.log(
+            `${o.dryRun ? 'would delete' : 'deleted'} ${r.executions} executions, ${r.enforcements} enforcements, ${r.events} events, ${r.triggerInstances} trigger instances`,
+          );
       });
     });
 

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { actorNames } from '../../attune.ts';
 import { toError } from '../../facade/schemas.ts';
-import { startHttpServer, type HttpServer } from '../../http/server.ts';
+import type { HttpServer } from '../../http/server.ts';
 import { actorList, list, positiveInt, untilSignal, withAttune, type UpActor } from '../shared.ts';
 import { executionLine } from '../format.ts';
 
@@ -25,6 +25,8 @@ export function registerRuntimeCommands(program: Command): void {
           let http: HttpServer | null = null;
           if (wantHttp) {
             try {
+              // Loaded here: fastify and prom-client cost every other command ~0.2 s of start-up.
+              const { startHttpServer } = await import('../../http/server.ts');
               http = await startHttpServer(attune);
             } catch (err) {
               if (o.actors) throw err;
