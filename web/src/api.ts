@@ -27,10 +27,18 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return json!;
 }
 
-/** An SSE stream: `on[event]` gets each event's parsed data. Returns a function that closes it. */
-export function listen(path: string, on: Record<string, (data: unknown, id: string) => void>): () => void {
+/**
+ * An SSE stream: `on[event]` gets each event's parsed data. Returns a function that closes it.
+ * `reopened` runs when the browser reconnected (after a network error, or the server dropping a
+ * subscriber that fell behind with `event: overflow`): changes in between were missed, so reload.
+ */
+export function listen(path: string, on: Record<string, (data: unknown, id: string) => void>, reopened?: () => void): () => void {
   const sep = path.includes('?') ? '&' : '?';
   const source = new EventSource(`/api/v1${path}${sep}key=${encodeURIComponent(savedKey() ?? '')}`);
+  let opened = 0;
+  source.addEventListener('open', () => {
+    if (opened++ > 0) reopened?.();
+  });
   for (const [event, handle] of Object.entries(on)) {
     source.addEventListener(event, (e) => {
       const m = e as MessageEvent<string>;

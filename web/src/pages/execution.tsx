@@ -62,7 +62,7 @@ export function ExecutionPage({ id }: { id: number }) {
   const exec = useGet<Execution>(`/executions/${id}`);
   const children = useGet<Page<Execution>>(`/executions/${id}/children`);
   const act = useAction(exec.reload);
-  useEffect(() => listen('/events/executions', { change: (c) => (c as Change).id === id && exec.reload() }), [id]);
+  useEffect(() => listen('/events/executions', { change: (c) => (c as Change).id === id && exec.reload() }, exec.reload), [id]);
   const e = exec.data;
   const now = useNow(Boolean(e?.started_at && !e.finished_at));
   if (exec.error)

@@ -31,15 +31,19 @@ export function ExecutionsPage() {
   // Any change reloads the page of rows (one indexed query); the feed itself carries no rows.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const close = listen('/events/executions', {
-      change: (c) => {
-        const change = c as Change;
-        if (known.has(change.id) || !status || change.status === status) {
-          clearTimeout(timer);
-          timer = setTimeout(list.reload, 150);
-        }
+    const close = listen(
+      '/events/executions',
+      {
+        change: (c) => {
+          const change = c as Change;
+          if (known.has(change.id) || !status || change.status === status) {
+            clearTimeout(timer);
+            timer = setTimeout(list.reload, 150);
+          }
+        },
       },
-    });
+      list.reload,
+    );
     setLive(true);
     return () => (clearTimeout(timer), close(), setLive(false));
   }, [status, action, items.map((e) => e.id).join()]);
