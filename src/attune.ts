@@ -7,7 +7,7 @@ import { collectGarbage } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import { countExecutions, executionChain, getExecution, listExecutions, waitForExecution } from './db/executions-repo.ts';
 import { executionTree } from './db/workflow-reads.ts';
-import { NotMigratedError, ValidationError } from './errors.ts';
+import { NotMigratedError, ValidationError, withDeadline } from './errors.ts';
 import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
@@ -148,13 +148,14 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       const badRuntime = (o.runtimes ?? []).map((r) => runtimeProblem(r)).find((p) => p !== null);
       if (badRuntime) throw new ValidationError(`runtimes: ${badRuntime}`);
       if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
-        const pending = await pendingMigrations(sql, config.schema);
+        const pending = await withDeadline(pendingMigrations(sql, config.schema), config.startTimeoutMs, 'PostgreSQL (checking migrations at start)');
         if (pending.length > 0)
           throw new NotMigratedError(
             `database schema "${config.schema}" is not migrated (${pending.length} pending: ${pending.join(', ')}): run \`attune migrate\` (or \`attune up --migrate\`)`,
           );
       }
-      if (definitions.length > 0 && config.useDatabase) await saveDefinitions(sql, definitions);
+      if (definitions.length > 0 && config.useDatabase)
+        await withDeadline(saveDefinitions(sql, definitions), config.startTimeoutMs, 'PostgreSQL (saving code-first definitions at start)');
       unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {

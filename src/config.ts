@@ -79,6 +79,11 @@ export const optionsSchema = z.object({
     .prefault({}),
   /** A worker whose last heartbeat is older than this is dead. */
   workerLiveMs: z.number().int().min(200).default(10_000),
+  /**
+   * How long a start-up step may wait for PostgreSQL (the services probe, the migrations check,
+   * saving code-first definitions) before start fails with a `ServiceUnavailableError`.
+   */
+  startTimeoutMs: z.number().int().min(100).default(30_000),
   scheduler: z
     .object({
       /** An execution whose runtime no live worker offers fails after this long. */

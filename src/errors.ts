@@ -26,6 +26,23 @@ export class ServiceUnavailableError extends AttuneError {
 }
 
 /**
+ * `promise`, or a `ServiceUnavailableError` after `ms`: for a call that may never settle. A server
+ * that accepts connections and closes them during the handshake (a Postgres shutting down, a proxy)
+ * makes postgres.js reconnect without end and its query wait for ever (porsager/postgres#1193).
+ */
+export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ServiceUnavailableError(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * A stream is at its ceiling (`streamMaxLen`): its consumers are behind, and nothing it holds
  * unread may be cut. The message was not sent; the caller retries later (webhooks answer 503).
  * Inside a consumer it is transient: the batch waits, pushing the back-pressure upstream.

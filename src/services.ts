@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type * as TC from 'testcontainers';
 import type { ResolvedConfig } from './config.ts';
-import { ServiceUnavailableError, toError } from './errors.ts';
+import { ServiceUnavailableError, toError, withDeadline } from './errors.ts';
 
 export interface ResolvedServices {
   redisUrl: string;
@@ -34,10 +34,10 @@ async function redisAnswers(url: string): Promise<Error | null> {
 }
 
 /** Connects to the database, creating it when the server answers but the database is missing. */
-async function ensureDatabase(url: string, log: Logger): Promise<Error | null> {
+async function ensureDatabase(url: string, log: Logger, timeoutMs: number): Promise<Error | null> {
   const probe = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
   try {
-    await probe`select 1`;
+    await withDeadline(probe`select 1`, timeoutMs, 'the server (accepting connections and closing them?)');
     return null;
   } catch (err) {
     if ((err as { code?: string }).code !== '3D000') return toError(err);
@@ -90,7 +90,7 @@ async function startContainers(log: Logger, need: { redis: boolean; database: bo
 
 export async function resolveServices(config: ResolvedConfig, log: Logger): Promise<ResolvedServices> {
   const redisError = await redisAnswers(config.redisUrl);
-  const dbError = config.useDatabase ? await ensureDatabase(config.databaseUrl, log) : null;
+  const dbError = config.useDatabase ? await ensureDatabase(config.databaseUrl, log, Math.min(config.startTimeoutMs, 10_000)) : null;
   if (!redisError && !dbError) {
     return { redisUrl: config.redisUrl, databaseUrl: config.databaseUrl, release: async () => {} };
   }
