@@ -10,7 +10,21 @@ import importX from 'eslint-plugin-import-x';
  * since a type is knowledge of the room it comes from. Paths are files or folders under src/.
  */
 export const layers = [
-  { name: '0 base', paths: ['config.ts', 'errors.ts', 'logger.ts', 'crash-point.ts', 'process-guard.ts', 'services.ts', 'version.ts', 'periodic.ts'] },
+  {
+    name: '0 base',
+    paths: [
+      'config.ts',
+      'errors.ts',
+      'logger.ts',
+      'crash-point.ts',
+      'process-guard.ts',
+      'services.ts',
+      'version.ts',
+      'periodic.ts',
+      'config-env.ts',
+      'did-you-mean.ts',
+    ],
+  },
   { name: '1 domain', paths: ['domain'] },
   // src/registry/: the worker registry, written by workers and read by the scheduler, reconciler and facade.
   // src/limits/: concurrency slots and rate windows (Redis keys changed by Lua).

@@ -1,5 +1,6 @@
 /** The library: `createAttune(options)` → packs, emit, executions, start/stop. */
 import { resolveConfig } from './config.ts';
+import { misspeltEnv } from './config-env.ts';
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
@@ -51,6 +52,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   const { definitions = [], ...rest } = options;
   const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
+  for (const warning of misspeltEnv()) log.warn(warning);
   const services = await resolveServices(config, log);
   const redis = createRedis(services.redisUrl, 'attune:commands');
   const sql = createSql(services.databaseUrl, config.schema);

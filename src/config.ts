@@ -1,15 +1,16 @@
 /**
- * Options: one schema, one resolver, and the only place that reads environment variables.
- * Every duration is in milliseconds once resolved.
+ * Options: one schema, one resolver, and with src/config-env.ts (the table of ATTUNE_* variables)
+ * the only place that reads environment variables. Every duration is in milliseconds once resolved.
  */
 import os from 'node:os';
 import { z } from 'zod';
 import type { Logger } from 'pino';
+import { ConfigError, RUNTIMES, withEnv } from './config-env.ts';
+
+export { ConfigError, RUNTIMES };
 
 const identifier = /^[a-z_][a-z0-9_]*$/;
 
-/** The runtimes a worker can offer and an action can name (`runtime:` in its YAML). */
-export const RUNTIMES = ['shell', 'python', 'node'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 export const optionsSchema = z.object({
@@ -168,54 +169,19 @@ export type ResolvedConfig = Omit<z.output<typeof optionsSchema>, 'redis' | 'dat
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/attune';
 
-export class ConfigError extends Error {
-  readonly code = 'ATTUNE_CONFIG';
-}
-
-const DAY_MS = 24 * 3600 * 1000;
-
-/** Retention from the environment, under the options given (an option wins); a bad value is a ConfigError naming the variable. */
-function retentionFromEnv(given: AttuneOptionsInput['retention'], env: NodeJS.ProcessEnv): AttuneOptionsInput['retention'] {
-  const read = (name: string, what: string, pattern: RegExp, scale: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    const raw = env[name];
-    if (raw === undefined) return undefined;
-    const value = Math.round(Number(raw.trim()) * scale);
-    if (!pattern.test(raw.trim()) || value < min || value > max) throw new ConfigError(`${name} must be ${what}, got "${raw}"`);
-    return value;
-  };
-  const fromEnv = {
-    maxAgeMs: read('ATTUNE_RETENTION_DAYS', "a number of days, at least one minute's worth (30, or 0.5 for 12 hours)", /^\d*\.?\d+$/, DAY_MS, 60_000),
-    everyMs: read('ATTUNE_RETENTION_EVERY_MS', 'a whole number of milliseconds, at least 1000', /^\d+$/, 1, 1000),
-    batchSize: read('ATTUNE_RETENTION_BATCH_SIZE', 'a whole number from 1 to 10000', /^\d+$/, 1, 1, 10_000),
-  };
-  const set = Object.entries(fromEnv).filter(([, v]) => v !== undefined);
-  return set.length === 0 ? given : { ...Object.fromEntries(set), ...given };
-}
-
 /** Validates options and fills in environment variables and defaults. */
 export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const { logger: _logger, ...rest } = input;
-  const parsed = optionsSchema.safeParse({ ...rest, retention: retentionFromEnv(rest.retention, env) });
+  const parsed = optionsSchema.safeParse(withEnv(rest, env));
   if (!parsed.success) {
     throw new ConfigError(`invalid Attune options: ${z.prettifyError(parsed.error)}`);
   }
   const o = parsed.data;
-  const envSchema = env.ATTUNE_DB_SCHEMA;
-  if (envSchema !== undefined && !identifier.test(envSchema)) {
-    throw new ConfigError(`ATTUNE_DB_SCHEMA must be a lower-case SQL identifier, got "${envSchema}"`);
-  }
-  const envNamespace = env.ATTUNE_NAMESPACE;
-  if (envNamespace !== undefined && !/^[A-Za-z0-9_.-]+$/.test(envNamespace)) {
-    throw new ConfigError(`ATTUNE_NAMESPACE may hold letters, digits, "_", "." and "-", got "${envNamespace}"`);
-  }
   const redisUrl = o.redis ?? env.REDIS_URL;
   const databaseUrl = o.database === false ? undefined : (o.database ?? env.DATABASE_URL);
   const secretKey = o.secretKey ?? env.ATTUNE_SECRET_KEY ?? null;
   if (secretKey !== null && secretKey.length < 16) throw new ConfigError('ATTUNE_SECRET_KEY must be at least 16 characters');
   const { redis: _r, database: _d, secretKey: _k, schema, namespace, logLevel, webhook, ...tuning } = o;
-  const portVar = env.ATTUNE_HTTP_PORT !== undefined ? 'ATTUNE_HTTP_PORT' : 'ATTUNE_WEBHOOK_PORT';
-  const envPort = env[portVar];
-  if (envPort !== undefined && !/^\d{1,5}$/.test(envPort)) throw new ConfigError(`${portVar} must be a port number, got "${envPort}"`);
   return {
     ...tuning,
     redisUrl: redisUrl ?? DEFAULT_REDIS_URL,
@@ -223,13 +189,13 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     useDatabase: o.database !== false,
     secretKey,
     explicitServices: { redis: redisUrl !== undefined, database: databaseUrl !== undefined },
-    schema: schema ?? envSchema ?? 'public',
-    namespace: namespace ?? envNamespace ?? 'attune',
+    schema: schema ?? 'public',
+    namespace: namespace ?? 'attune',
     logLevel: logLevel ?? env.ATTUNE_LOG_LEVEL ?? 'info',
     hostname: os.hostname(),
     webhook: {
-      port: webhook.port ?? (envPort !== undefined ? Number(envPort) : 8080),
-      host: webhook.host ?? env.ATTUNE_HTTP_HOST ?? env.ATTUNE_WEBHOOK_HOST ?? '0.0.0.0',
+      port: webhook.port ?? 8080,
+      host: webhook.host ?? '0.0.0.0',
       bodyLimitBytes: webhook.bodyLimitBytes,
       sseBufferBytes: webhook.sseBufferBytes,
     },

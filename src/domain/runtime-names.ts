@@ -1,6 +1,6 @@
 /** The runtime an action or a worker names, checked against the ones Attune has (`RUNTIMES`). */
 import { RUNTIMES } from '../config.ts';
-import { didYouMean } from './policy-schema.ts';
+import { didYouMean } from '../did-you-mean.ts';
 
 /** Why `runtime` is not one Attune has (with a "did you mean"), or null when it is. */
 export function runtimeProblem(runtime: string, known: readonly string[] = RUNTIMES): string | null {

@@ -5,7 +5,7 @@
  * a schema without `properties`, or with `additionalProperties: true`, allows any key. `event.<field>`
  * must be one of the event's own fields.
  */
-import { didYouMean } from '../domain/policy-schema.ts';
+import { didYouMean } from '../did-you-mean.ts';
 import { isPlainObject } from './operators.ts';
 import { templatesIn, templateVariables } from './template.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { actionPolicySchema, didYouMean, duration, flowControlSchema, mergePolicies } from '../../src/domain/policy-schema.ts';
+import { didYouMean } from '../../src/did-you-mean.ts';
+import { actionPolicySchema, duration, flowControlSchema, mergePolicies } from '../../src/domain/policy-schema.ts';
 import { actionFileSchema, ruleFileSchema } from '../../src/packs/schema.ts';
 
 const message = (r: { success: boolean; error?: z.ZodError }) => (r.error ? z.prettifyError(r.error) : '');
