@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core):
  * the key is entered once; an action run from the UI shows its output line by line while it runs;
- * a running one is canceled; a rule is disabled; a dead letter is replayed.
+ * a running one is canceled; the list catches up after its feed reconnects; a rule is disabled; a
+ * dead letter is replayed.
  * `DASHBOARD_SCREENSHOTS=1` also writes the pages to docs/img/.
  */
 import { execFileSync } from 'node:child_process';
@@ -92,6 +93,20 @@ describe('dashboard in headless Chromium', () => {
     await page.goto(`${server.url}/#/executions`);
     await page.locator(`tr[data-id="${e.id}"] .status`, { hasText: 'canceled' }).waitFor();
     await shot(page, 'executions');
+  });
+
+  it('reloads the list when its status feed reconnects: what changed while it was cut off shows', async () => {
+    await page.goto(`${server.url}/#/executions`);
+    await page.locator('h1 .hint', { hasText: 'live' }).waitFor();
+    // The server goes away (the browser's feed breaks) and an execution runs and ends meanwhile.
+    const port = Number(new URL(server.url).port);
+    await server.stop();
+    const e = await attune.run('core.local', { cmd: 'echo while-away' });
+    expect((await attune.executions.wait(e.id, { timeoutMs: 30_000 })).status).toBe('succeeded');
+    expect(await page.locator(`tr[data-id="${e.id}"]`).count()).toBe(0);
+    // Back on the same port: the feed reconnects and, with no change left to announce it, the list reloads.
+    server = await startHttpServer(attune, { port, host: '127.0.0.1', webDir: defaultWebDir });
+    await page.locator(`tr[data-id="${e.id}"] .status`, { hasText: 'succeeded' }).waitFor();
   });
 
   it('disables a rule', async () => {
