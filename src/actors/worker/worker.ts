@@ -137,7 +137,10 @@ export function startWorker(ctx: AttuneContext, options: WorkerOptions = {}): Ac
       for (const e of confirming.values()) e.send({ type: 'STOP' });
       await allDone(confirming.values());
       const running = () => [...inflight.values()].map((r) => r.execution);
-      await Promise.race([allDone(running()), new Promise((r) => setTimeout(r, cfg.drainTimeoutMs))]);
+      // The deadline timer is cleared once everything ended: left armed, it kept an idle process alive for drainTimeoutMs.
+      let deadline: NodeJS.Timeout | undefined;
+      await Promise.race([allDone(running()), new Promise((r) => (deadline = setTimeout(r, cfg.drainTimeoutMs)))]);
+      clearTimeout(deadline);
       if (inflight.size > 0) {
         log.warn({ running: [...inflight.keys()] }, 'drain deadline passed; stopping running actions, their entries stay pending');
         for (const e of running()) e.send({ type: 'STOP' });
