@@ -181,6 +181,9 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
   const databaseUrl = o.database === false ? undefined : (o.database ?? env.DATABASE_URL);
   const secretKey = o.secretKey ?? env.ATTUNE_SECRET_KEY ?? null;
   if (secretKey !== null && secretKey.length < 16) throw new ConfigError('ATTUNE_SECRET_KEY must be at least 16 characters');
+  const levels: readonly string[] = optionsSchema.shape.logLevel.unwrap().options;
+  const envLevel = env.ATTUNE_LOG_LEVEL;
+  if (envLevel !== undefined && !levels.includes(envLevel)) throw new ConfigError(`ATTUNE_LOG_LEVEL must be one of ${levels.join(', ')}, got "${envLevel}"`);
   const { redis: _r, database: _d, secretKey: _k, schema, namespace, logLevel, webhook, ...tuning } = o;
   return {
     ...tuning,
@@ -191,7 +194,7 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     explicitServices: { redis: redisUrl !== undefined, database: databaseUrl !== undefined },
     schema: schema ?? 'public',
     namespace: namespace ?? 'attune',
-    logLevel: logLevel ?? env.ATTUNE_LOG_LEVEL ?? 'info',
+    logLevel: logLevel ?? envLevel ?? 'info',
     hostname: os.hostname(),
     webhook: {
       port: webhook.port ?? 8080,

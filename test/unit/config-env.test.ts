@@ -163,3 +163,13 @@ describe('options from the environment', () => {
     expect(misspeltEnv({})).toEqual([]);
   });
 });
+
+describe('ATTUNE_LOG_LEVEL', () => {
+  it('sets the level; an unknown one is a ConfigError listing the levels (pino would throw an unclear error later)', () => {
+    expect(resolveConfig({}, { ATTUNE_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(resolveConfig({ logLevel: 'warn' }, { ATTUNE_LOG_LEVEL: 'debug' }).logLevel).toBe('warn');
+    expect(() => resolveConfig({}, { ATTUNE_LOG_LEVEL: 'verbose' })).toThrow(
+      new ConfigError('ATTUNE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'),
+    );
+  });
+});
