@@ -29,6 +29,7 @@ export class ServiceUnavailableError extends AttuneError {
  * `promise`, or a `ServiceUnavailableError` after `ms`: for a call that may never settle. A server
  * that accepts connections and closes them during the handshake (a Postgres shutting down, a proxy)
  * makes postgres.js reconnect without end and its query wait for ever (porsager/postgres#1193).
+ * A connection error (`isTransient`) becomes a `ServiceUnavailableError` naming `what` too.
  */
 export async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -37,6 +38,9 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
   });
   try {
     return await Promise.race([promise, late]);
+  } catch (err) {
+    if (err instanceof ServiceUnavailableError || !isTransient(err)) throw err;
+    throw new ServiceUnavailableError(`${what} failed: ${toError(err).message}`, { cause: err });
   } finally {
     clearTimeout(timer);
   }
