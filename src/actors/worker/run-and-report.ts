@@ -98,10 +98,12 @@ function executionEffects(deps: RunAndReportDeps): ExecutionEffects<Job> {
     },
     ack: async ({ job, ran }) => {
       if (ran) crashPoint(deps.ctx.config, 'worker.before-ack');
+      // The claim is taken, so the cancel marker is never read again: it goes in the same tick as the
+      // XACK (one pipelined write, not a second one after it). The claim itself stays (its TTL): it is
+      // what keeps a duplicate or republished entry from running the action twice.
+      const forget = deps.ctx.redis.del(deps.ctx.keys.executionCancel(idOf(job))).catch(() => 0);
       await reporter.persist('ack', () => deps.ack(job));
-      // The claim is taken now, so the cancel marker is never read again; the claim itself stays (its
-      // TTL): it is what keeps a duplicate or republished entry from running the action twice.
-      await deps.ctx.redis.del(deps.ctx.keys.executionCancel(idOf(job))).catch(() => 0);
+      await forget;
     },
     confirmLost: async ({ job, owner }) => {
       const verdict = await deps.claims.confirmLost(job, owner);
