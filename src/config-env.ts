@@ -8,6 +8,8 @@ import { didYouMean } from './did-you-mean.ts';
 
 /** The runtimes a worker can offer and an action can name (`runtime:` in its YAML). */
 export const RUNTIMES = ['shell', 'python', 'node'] as const;
+/** pino's levels, for `logLevel` / `ATTUNE_LOG_LEVEL`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export class ConfigError extends Error {
   readonly code = 'ATTUNE_CONFIG';
@@ -44,6 +46,7 @@ const days: EnvReader = {
   },
 };
 const matching = (pattern: RegExp, what: string): EnvReader => ({ what, read: (raw) => (pattern.test(raw) ? raw : undefined) });
+const oneOf = (known: readonly string[]): EnvReader => ({ what: `one of ${known.join(', ')}`, read: (raw) => (known.includes(raw) ? raw : undefined) });
 const listOf = (known: readonly string[]): EnvReader => ({
   what: `a comma-separated list of ${known.join(', ')}`,
   read: (raw) => {
@@ -66,6 +69,7 @@ const NAME_WHAT = 'made of letters, digits, "_", "." and "-"';
 export const ENV_VARS: readonly (readonly [name: string, path: string, reader: EnvReader])[] = [
   ['ATTUNE_NAMESPACE', 'namespace', matching(NAME, NAME_WHAT)],
   ['ATTUNE_DB_SCHEMA', 'schema', matching(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier')],
+  ['ATTUNE_LOG_LEVEL', 'logLevel', oneOf(LOG_LEVELS)],
   ['ATTUNE_WORKER_ID', 'worker.id', matching(NAME, NAME_WHAT)],
   ['ATTUNE_WORKER_RUNTIMES', 'worker.runtimes', listOf(RUNTIMES)],
   ['ATTUNE_WORKER_CONCURRENCY', 'worker.concurrency', whole(1, 1000)],
@@ -94,7 +98,7 @@ export const ENV_VARS: readonly (readonly [name: string, path: string, reader: E
 ];
 
 /** ATTUNE_* variables read elsewhere: src/config.ts, and those a worker sets for the actions it runs. */
-const OTHER_VARS = ['ATTUNE_SECRET_KEY', 'ATTUNE_LOG_LEVEL', 'ATTUNE_CRASH_AT', 'ATTUNE_EXECUTION_ID', 'ATTUNE_ACTION_REF', 'ATTUNE_TRACE', 'ATTUNE_ATTEMPT'];
+const OTHER_VARS = ['ATTUNE_SECRET_KEY', 'ATTUNE_CRASH_AT', 'ATTUNE_EXECUTION_ID', 'ATTUNE_ACTION_REF', 'ATTUNE_TRACE', 'ATTUNE_ATTEMPT'];
 
 const isGroup = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import { ConfigError, RUNTIMES, withEnv } from './config-env.ts';
+import { ConfigError, LOG_LEVELS, RUNTIMES, withEnv } from './config-env.ts';
 
 export { ConfigError, RUNTIMES };
 
@@ -30,7 +30,7 @@ export const optionsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'namespace may hold letters, digits, "_", "." and "-"')
     .optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
   consumer: z
     .object({
       batchSize: z.number().int().min(1).max(5000).default(200),
@@ -181,9 +181,6 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
   const databaseUrl = o.database === false ? undefined : (o.database ?? env.DATABASE_URL);
   const secretKey = o.secretKey ?? env.ATTUNE_SECRET_KEY ?? null;
   if (secretKey !== null && secretKey.length < 16) throw new ConfigError('ATTUNE_SECRET_KEY must be at least 16 characters');
-  const levels: readonly string[] = optionsSchema.shape.logLevel.unwrap().options;
-  const envLevel = env.ATTUNE_LOG_LEVEL;
-  if (envLevel !== undefined && !levels.includes(envLevel)) throw new ConfigError(`ATTUNE_LOG_LEVEL must be one of ${levels.join(', ')}, got "${envLevel}"`);
   const { redis: _r, database: _d, secretKey: _k, schema, namespace, logLevel, webhook, ...tuning } = o;
   return {
     ...tuning,
@@ -194,7 +191,7 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
     explicitServices: { redis: redisUrl !== undefined, database: databaseUrl !== undefined },
     schema: schema ?? 'public',
     namespace: namespace ?? 'attune',
-    logLevel: logLevel ?? envLevel ?? 'info',
+    logLevel: logLevel ?? 'info',
     hostname: os.hostname(),
     webhook: {
       port: webhook.port ?? 8080,

@@ -43,6 +43,7 @@ describe('retention from the environment', () => {
 const CASES: [name: string, path: string, raw: string, value: unknown, inCode: unknown][] = [
   ['ATTUNE_NAMESPACE', 'namespace', 'prod-1', 'prod-1', 'mine'],
   ['ATTUNE_DB_SCHEMA', 'schema', 'attune_prod', 'attune_prod', 'mine'],
+  ['ATTUNE_LOG_LEVEL', 'logLevel', 'debug', 'debug', 'warn'],
   ['ATTUNE_WORKER_ID', 'worker.id', 'gpu-box.1', 'gpu-box.1', 'mine'],
   ['ATTUNE_WORKER_RUNTIMES', 'worker.runtimes', ' Shell,python ,shell', ['shell', 'python'], ['node']],
   ['ATTUNE_WORKER_CONCURRENCY', 'worker.concurrency', '64', 64, 2],

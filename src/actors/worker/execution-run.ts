@@ -31,20 +31,12 @@ export interface ExecutionRun {
 }
 
 function started<J>(actor: Actor<Machine<J>>): ExecutionRun {
-  let ended = false;
-  const done = new Promise<void>((resolve) => {
-    const end = () => {
-      ended = true;
-      resolve();
-    };
-    actor.subscribe({ complete: end, error: end });
-  });
+  const done = new Promise<void>((resolve) => actor.subscribe({ complete: resolve, error: () => resolve() }));
   actor.start();
-  if (actor.getSnapshot().status !== 'active') ended = true;
   return {
     send: (e) => actor.send(e),
     get ended() {
-      return ended;
+      return actor.getSnapshot().status !== 'active';
     },
     done,
     state: () => actor.getSnapshot().value,
@@ -86,9 +78,10 @@ export function launchExecution<J>(machine: Machine<J>, fx: ExecutionEffects<J>,
     end();
   };
   armTimers(context, send);
-  fx.run({ job: context.job, signal: context.abort.signal }).then(
+  // Neither handler throws (finish catches its own failures), so nothing is left unobserved.
+  void fx.run({ job: context.job, signal: context.abort.signal }).then(
     (outcome) => (actor ? actor.send({ type: 'RUN_DONE', outcome }) : void finish(outcome)),
-    (error: unknown) => (actor ? actor.send({ type: 'EFFECT_FAILED', error }) : promote().send({ type: 'EFFECT_FAILED', error })),
+    (error: unknown) => (actor ?? promote()).send({ type: 'EFFECT_FAILED', error }),
   );
   return {
     send,
