@@ -53,7 +53,16 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
   for (const warning of misspeltEnv()) log.warn(warning);
-  const services = await resolveServices(config, log);
+  // Guarded from the first connection on: a service restarting while this process still starts
+  // must not end it through a client library's stray rejection (see process-guard.ts).
+  let unguard: (() => void) | null = guardProcess(log);
+  let services: Awaited<ReturnType<typeof resolveServices>>;
+  try {
+    services = await resolveServices(config, log);
+  } catch (err) {
+    unguard();
+    throw err;
+  }
   const redis = createRedis(services.redisUrl, 'attune:commands');
   const sql = createSql(services.databaseUrl, config.schema);
   // `database: false` (worker-only processes): the lazy client is never used, so nothing connects.
@@ -71,7 +80,6 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   const service = executionsService(ctx, sql);
   const workflows = workflowControl(ctx, sql);
   const running: ActorHandle[] = [];
-  let unguard: (() => void) | null = null;
   let stopTrimmer: (() => Promise<void>) | null = null;
   const name = newWorkerId(config.hostname);
   const payloads = createPayloadChecker(sql);
@@ -158,7 +166,6 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       }
       if (definitions.length > 0 && config.useDatabase)
         await withDeadline(saveDefinitions(sql, definitions), config.startTimeoutMs, 'PostgreSQL (saving code-first definitions at start)');
-      unguard ??= guardProcess(log);
       const started: ActorHandle[] = [];
       for (const actor of wanted) {
         if (actor === 'sensor') started.push(startSensor(ctx, name));

@@ -5,7 +5,10 @@
  * - `TypeError: Cannot read properties of null (reading 'write')` thrown from `nextWrite` in a
  *   `setImmediate` after the socket closed (porsager/postgres#1154, #1208; open in 3.4.9).
  * Both are logged and ignored: the query concerned was already rejected with CONNECTION_CLOSED and
- * its actor backs off and retries. Anything else still ends the process, as Node's default does.
+ * its actor backs off and retries. Anything else still ends the process, as Node's default does,
+ * unless the host process has listeners of its own: then they decide, as they did before.
+ * Installed from `createAttune` until `stop()`: a service restarting while a process still starts
+ * (probing the services, checking migrations) is covered too.
  */
 import type { Logger } from 'pino';
 import { isTransient, toError } from './errors.ts';
@@ -21,6 +24,7 @@ function onUnhandledRejection(reason: unknown): void {
     }
     return;
   }
+  if (process.listenerCount('unhandledRejection') > 1) return; // the host's own listener decides
   throw err; // as without this guard: the process ends with the error
 }
 
@@ -41,12 +45,13 @@ function onUncaughtException(err: Error): void {
     }
     return;
   }
+  if (process.listenerCount('uncaughtException') > 1) return; // the host's own listener decides
   // What Node does without a handler: print the error and exit.
   process.stderr.write(`${err.stack ?? String(err)}\n`);
   process.exit(1);
 }
 
-/** Installs the guard while at least one Attune instance runs actors in this process. */
+/** Installs the guard while at least one Attune instance is open in this process (or a runner holds it). */
 export function guardProcess(log: Logger): () => void {
   if (owners.size === 0) {
     process.on('unhandledRejection', onUnhandledRejection);
