@@ -39,6 +39,8 @@ export const optionsSchema = z.object({
       claimEveryMs: z.number().int().min(50).default(5_000),
       maxDeliveries: z.number().int().min(1).default(5),
       maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
+      /** Handling not settled after this long (a query lost with its connection) is retried as after a transient error. */
+      handleDeadlineMs: z.number().int().min(1000).default(120_000),
     })
     .prefault({}),
   /**

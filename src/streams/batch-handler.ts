@@ -11,7 +11,8 @@ import type { ConsumerOptions, Delivery, RetryLedger } from './consumer-types.ts
 
 /**
  * Handling that has not settled after this long is given up and retried as after a transient
- * error: a query on a connection that died can be left unsettled by the client.
+ * error: a query on a connection that died can be left unsettled by the client. The default of
+ * `consumer.handleDeadlineMs` (ATTUNE_CONSUMER_HANDLE_DEADLINE_MS).
  */
 export const HANDLE_DEADLINE_MS = 120_000;
 
@@ -33,7 +34,7 @@ export class BatchHandler<T> {
     this.o = o;
     this.ledger = ledger;
     this.ack = ack;
-    this.deadlineMs = o.handleDeadlineMs ?? HANDLE_DEADLINE_MS;
+    this.deadlineMs = o.handleDeadlineMs ?? o.settings.handleDeadlineMs ?? HANDLE_DEADLINE_MS;
   }
 
   /** Handles and (in auto mode) acks a batch; a transient error is thrown, to retry the batch. */

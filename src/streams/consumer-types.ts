@@ -18,6 +18,8 @@ export interface ConsumerSettings {
   claimEveryMs: number;
   maxDeliveries: number;
   maxPayloadBytes: number;
+  /** Handling not settled after this long is retried as after a transient error (default 120 s). */
+  handleDeadlineMs?: number;
 }
 
 export interface ConsumerOptions<T> {
@@ -41,7 +43,7 @@ export interface ConsumerOptions<T> {
   waitForCapacity?: (ms: number) => Promise<void>;
   /** Waits for manually acked work in flight at stop. */
   drain?: () => Promise<void>;
-  /** Handling not settled after this long is retried as after a transient error (default 120 s). */
+  /** This consumer's own handling deadline, over `settings.handleDeadlineMs`. */
   handleDeadlineMs?: number;
   /** Test hook: `<name>.before-ack` SIGKILLs the process after handling, before the ack. */
   crashAt?: string | null;

@@ -170,6 +170,22 @@ describe('consumer loop', () => {
     expect(calls.slice(0, 3)).toEqual([[21, 22], [21], [21, 22]]);
   });
 
+  it('a batch whose handling never settles is handled again after settings.handleDeadlineMs (ATTUNE_CONSUMER_HANDLE_DEADLINE_MS)', async () => {
+    const def = { ...catalog.executionRequested, key: `${iso.namespace}:settings-deadline-test` };
+    await publisher.publish(def, { executionId: 31 });
+    let calls = 0;
+    consumer(
+      'c6',
+      async () => {
+        calls++;
+        if (calls === 1) await new Promise(() => {}); // a query lost with its connection: never settles
+      },
+      def,
+      { settings: { ...settings, handleDeadlineMs: 1000 } },
+    );
+    await eventually('handled again after the deadline, and acked', async () => calls === 2 && (await pending(def)) === 0, 10_000);
+  });
+
   it("takes over entries idle in another consumer's pending list (XAUTOCLAIM)", async () => {
     const def = { ...catalog.executionRequested, key: `${iso.namespace}:claim-test` };
     let stuckReads = 0;
