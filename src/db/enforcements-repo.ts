@@ -1,11 +1,14 @@
 /** Reads of enforcements for the API and CLI: what each rule made of each event, and why (flow control). */
 import type { Sql } from './sql.ts';
 
+/** `created`, `failed`, or what flow control decided: `throttled`, `debounced`, `deduplicated`. */
+export const enforcementStatuses = ['created', 'failed', 'throttled', 'debounced', 'deduplicated'] as const;
+
 export interface EnforcementRow {
   id: number;
   rule_ref: string;
   event_id: string;
-  /** `created`, `failed`, or what flow control decided: `throttled`, `debounced`, `deduplicated`. */
+  /** One of `enforcementStatuses`. */
   status: string;
   /** The key flow control decided on (null without flow control). */
   flow_key: string | null;

@@ -178,3 +178,10 @@ export async function triggerPayloadSchemas(sql: Sql | TransactionSql, refs: str
   const rows = await sql<{ ref: string; payload_schema: unknown }[]>`select ref, payload_schema from trigger where ref = any(${refs})`;
   return new Map(rows.map((r) => [r.ref, r.payload_schema]));
 }
+
+/** The stored `parameters` of each of these actions that exists, by ref. */
+export async function actionParameterSpecs(sql: Sql | TransactionSql, refs: string[]): Promise<Map<string, unknown>> {
+  if (refs.length === 0) return new Map();
+  const rows = await sql<{ ref: string; parameters: unknown }[]>`select ref, parameters from action where ref = any(${refs})`;
+  return new Map(rows.map((r) => [r.ref, r.parameters]));
+}

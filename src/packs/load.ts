@@ -49,15 +49,31 @@ async function checkEntryPoint(file: string, actionsDir: string, action: ActionF
   return action;
 }
 
+/**
+ * Every YAML file of a folder, read; two files of one folder giving the same `name` (a copied file
+ * not yet renamed inside) are refused, naming both, instead of the last one silently winning.
+ */
+async function readAll<T extends { name: string }>(dir: string, read: (file: string) => Promise<T>): Promise<T[]> {
+  const files = await yamlFiles(dir);
+  const items = await Promise.all(files.map(read));
+  const seen = new Map<string, string>();
+  items.forEach((item, i) => {
+    const first = seen.get(item.name);
+    if (first !== undefined) throw new ValidationError(`${files[i]}: name "${item.name}" is already the name of ${first}`);
+    seen.set(item.name, files[i]!);
+  });
+  return items;
+}
+
 export async function loadPackDir(dir: string): Promise<PackDefinition> {
   const root = path.resolve(dir);
   const meta = await readYaml(path.join(root, 'pack.yaml'), packFileSchema);
   const ref = meta.ref ?? meta.name;
   const actionsDir = path.join(root, 'actions');
   const [actions, triggers, rules] = await Promise.all([
-    Promise.all((await yamlFiles(actionsDir)).map(async (f) => checkEntryPoint(f, actionsDir, await readYaml(f, actionFileSchema)))),
-    Promise.all((await yamlFiles(path.join(root, 'triggers'))).map((f) => readYaml(f, triggerFileSchema))),
-    Promise.all((await yamlFiles(path.join(root, 'rules'))).map((f) => readYaml(f, ruleFileSchema))),
+    readAll(actionsDir, async (f) => checkEntryPoint(f, actionsDir, await readYaml(f, actionFileSchema))),
+    readAll(path.join(root, 'triggers'), (f) => readYaml(f, triggerFileSchema)),
+    readAll(path.join(root, 'rules'), (f) => readYaml(f, ruleFileSchema)),
   ]);
   for (const r of rules) {
     if (r.pack && r.pack !== ref) throw new ValidationError(`rule "${r.name}" says pack "${r.pack}" but is in pack "${ref}"`);

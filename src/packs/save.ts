@@ -2,7 +2,7 @@
  * Stores a loaded pack: every rule checked first (`rules/rule-check.ts`), the file conventions
  * (StackStorm's `runner_type`, a timeout in seconds) turned into rows, then one transaction.
  */
-import { storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
+import { actionParameterSpecs, storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import { checkedRule } from '../rules/rule-check.ts';
 import type { KeySource } from '../triggers/trigger-secrets.ts';
@@ -20,7 +20,12 @@ export async function savePack(sql: Sql, def: PackDefinition, key: KeySource): P
   // the payload schemas the rules' templates are checked against: this pack's triggers, then stored ones
   const schemas = await triggerPayloadSchemas(sql, [...new Set(def.rules.map((r) => r.trigger.type))]);
   for (const t of def.triggers) schemas.set(`${def.ref}.${t.name}`, t.payload_schema);
-  const rules = await Promise.all(def.rules.map((r) => checkedRule(def.ref, r, schemas.get(r.trigger.type), key)));
+  // the parameters the rules' actions take: this pack's actions, then stored ones
+  const specs = await actionParameterSpecs(sql, [...new Set(def.rules.map((r) => r.action.ref))]);
+  for (const a of def.actions) specs.set(`${def.ref}.${a.name}`, a.parameters);
+  const rules = await Promise.all(
+    def.rules.map((r) => checkedRule(def.ref, r, { payloadSchema: schemas.get(r.trigger.type), actionParameters: specs.get(r.action.ref) }, key)),
+  );
   return storePack(sql, {
     ref: def.ref,
     version: def.version,

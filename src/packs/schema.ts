@@ -55,7 +55,12 @@ export const actionFileSchema = strictObject(actionShape)
   .refine((a) => a.command ?? a.entry_point ?? a.workflow ?? (a.runtime ?? a.runner_type) === 'node', {
     message: 'an action needs `command` or `entry_point` (node actions may be in-process handlers instead; workflows may be inline in `workflow`)',
   })
-  .refine((a) => !a.workflow || (a.runtime ?? a.runner_type) === 'workflow', { message: '`workflow` is only for actions with `runtime: workflow`' });
+  .refine((a) => !a.workflow || (a.runtime ?? a.runner_type) === 'workflow', { message: '`workflow` is only for actions with `runtime: workflow`' })
+  // a command beside an entry_point, or in a runtime that runs only scripts, would be ignored
+  .refine((a) => a.command === undefined || (a.entry_point === undefined && (a.runtime ?? a.runner_type)?.toLowerCase() === 'shell'), {
+    path: ['command'],
+    message: '`command` is for shell actions only, instead of `entry_point` (not beside it)',
+  });
 
 export const triggerFileSchema = strictObject({
   name,

@@ -4,6 +4,7 @@
  * nothing is inserted or published.
  */
 import type { ParametersSpec } from '../actions/parameters.ts';
+import { actionParameterSpecs } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
 import { planEnforcements, type RuleRow, type StoredEvent } from './enforcement-plan.ts';
 import { flowScope, simulateFlow, type FlowDecision, type FlowWhatIf } from './flow-control.ts';
@@ -42,7 +43,8 @@ export interface DryRunOptions {
 
 /** A rule file as the row the enforcer would read, with its trigger instance if one exists (found by its hash, keyed for credentials). */
 export async function ruleRowFromFile(sql: Sql, pack: string, r: RuleFile, key: KeySource): Promise<RuleRow> {
-  const { ref, triggerInstance } = await checkedRule(pack, r, undefined, key);
+  const specs = await actionParameterSpecs(sql, [r.action.ref]);
+  const { ref, triggerInstance } = await checkedRule(pack, r, { actionParameters: specs.get(r.action.ref) }, key);
   let instanceId: number | null = null;
   if (triggerInstance) {
     const [row] = await sql<{ id: number }[]>`

@@ -1,4 +1,5 @@
 /** Checks a rule definition before it is stored or dry-run: its criteria, templates and trigger parameters. */
+import { parametersSpecSchema, unrenderedParameterProblems } from '../actions/parameters.ts';
 import type { RuleToStore } from '../db/packs-repo.ts';
 import { ValidationError } from '../errors.ts';
 import { isEmptyPolicy } from '../domain/policy-schema.ts';
@@ -21,12 +22,27 @@ function policyKeys(r: RuleFile): Record<string, unknown> {
   return Object.fromEntries(Object.entries(keys).filter(([, v]) => v !== undefined));
 }
 
+/** What the rule and its action know of each other before anything is rendered: what the trigger's payload declares, and the action's `parameters`. */
+export interface RuleTargets {
+  payloadSchema?: unknown;
+  actionParameters?: unknown;
+}
+
+/** The rule's `action.parameters` against the action's: names, required ones, literal values. */
+function actionParameterProblems(r: RuleFile, actionParameters: unknown): string[] {
+  const spec = parametersSpecSchema.safeParse(actionParameters);
+  if (actionParameters === undefined || !spec.success) return []; // an unknown action is refused when the rule is stored
+  return unrenderedParameterProblems(spec.data, r.action.parameters).map((p) => `action.parameters of ${r.action.ref}: ${p}`);
+}
+
 /**
  * Why a rule cannot be saved (empty when it can), each problem naming the part of the rule.
- * With the trigger's `payload_schema`, the templates may read only the payload keys it declares.
+ * With the trigger's `payload_schema`, the templates may read only the payload keys it declares;
+ * with the action's `parameters`, the rule may give only those, and every required one.
  */
-export function ruleProblems(r: RuleFile, payloadSchema?: unknown): string[] {
+export function ruleProblems(r: RuleFile, { payloadSchema, actionParameters }: RuleTargets = {}): string[] {
   return [
+    ...actionParameterProblems(r, actionParameters),
     ...validateCriteria(r.criteria),
     ...validateTemplates(r.action.parameters),
     ...(payloadSchema === undefined ? [] : templateKeyProblems(r.action.parameters, r.trigger.type, payloadSchema)),
@@ -39,9 +55,9 @@ export function ruleProblems(r: RuleFile, payloadSchema?: unknown): string[] {
  * The rule `<pack>.<name>` as the repository stores it, its trigger's credentials sealed with the
  * key; a ValidationError names the rule and every problem.
  */
-export async function checkedRule(pack: string, r: RuleFile, payloadSchema: unknown, key: KeySource): Promise<RuleToStore> {
+export async function checkedRule(pack: string, r: RuleFile, targets: RuleTargets, key: KeySource): Promise<RuleToStore> {
   const ref = `${pack}.${r.name}`;
-  const problems = ruleProblems(r, payloadSchema);
+  const problems = ruleProblems(r, targets);
   if (problems.length > 0) throw new ValidationError(`rule "${ref}" is invalid: ${problems.join('; ')}`);
   return {
     ref,

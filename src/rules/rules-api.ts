@@ -6,8 +6,8 @@
 import { z } from 'zod';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
-import { listEnforcements, type EnforcementListOptions, type EnforcementRow } from '../db/enforcements-repo.ts';
-import { storeRule, triggerPayloadSchemas } from '../db/packs-repo.ts';
+import { enforcementStatuses, listEnforcements, type EnforcementListOptions, type EnforcementRow } from '../db/enforcements-repo.ts';
+import { actionParameterSpecs, storeRule, triggerPayloadSchemas } from '../db/packs-repo.ts';
 import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, type RuleRecord } from '../db/rules-repo.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { ruleFileSchema, type RuleFile } from '../packs/schema.ts';
@@ -70,7 +70,8 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       if (expect === null && exists) throw new ValidationError(`rule "${ref}" already exists (use update)`);
       if (expect !== null && !exists) throw new NotFoundError(`no rule "${ref}"`);
       const schemas = await triggerPayloadSchemas(tx, [r.trigger.type]);
-      await storeRule(tx, await checkedRule(r.pack, r, schemas.get(r.trigger.type), key));
+      const specs = await actionParameterSpecs(tx, [r.action.ref]);
+      await storeRule(tx, await checkedRule(r.pack, r, { payloadSchema: schemas.get(r.trigger.type), actionParameters: specs.get(r.action.ref) }, key));
     });
     await changed(`rule ${ref} ${expect === null ? 'created' : 'updated'}`, ref);
     return mustGet(ref);
@@ -94,6 +95,14 @@ export function createRulesApi(ctx: AttuneContext, sql: Sql): RulesApi {
       const row = typeof rule === 'string' ? await mustGet(rule) : await ruleRowFromFile(sql, parseRule(rule).pack, parseRule(rule), key);
       return dryRunRule(sql, row, { ...o, namespace: ctx.config.namespace });
     },
-    enforcements: (ref, o) => listEnforcements(sql, ref, o),
+    /** A status that does not exist, or a rule that never existed, is an error, not an empty list; a deleted rule's enforcements stay readable. */
+    async enforcements(ref, o = {}) {
+      const known: readonly string[] = enforcementStatuses;
+      if (o.status !== undefined && !known.includes(o.status))
+        throw new ValidationError(`unknown enforcement status "${o.status}" (known: ${known.join(', ')})`);
+      const rows = await listEnforcements(sql, ref, o);
+      if (rows.length === 0 && !(await get(ref)) && (await listEnforcements(sql, ref, { limit: 1 })).length === 0) throw new NotFoundError(`no rule "${ref}"`);
+      return rows;
+    },
   };
 }

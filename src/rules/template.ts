@@ -184,6 +184,11 @@ export function templateVariables(source: string): (string | number)[][] {
   return engine.globalVariableSegmentsSync(engine.parse(source)).map((segments) => segments.filter((s) => typeof s !== 'object'));
 }
 
+/** The variables a condition reads, as `templateVariables` gives them. */
+export function conditionVariables(condition: string): (string | number)[][] {
+  return templateVariables(conditionSource(condition));
+}
+
 /** Every template string in the parameters, by where it is (`headers.Authorization`, `hosts[1]`). */
 export function templatesIn(params: Record<string, unknown>): { path: string; source: string }[] {
   const found: { path: string; source: string }[] = [];

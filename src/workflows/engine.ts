@@ -205,7 +205,10 @@ export function applyChild(def: WorkflowDef, c: WorkflowContext, ev: ChildFinish
     const { item, attempt } = run.running[ev.seq] as { item: number | null; attempt: number };
     delete run.running[ev.seq];
     const task = def.tasks[name] as TaskDef;
-    const scope = scopeOf(c, { result: ev.result, status: ev.status, item: item === null ? null : run.items?.[item], index: item });
+    const scope = scopeOf(c, {
+      ...{ result: ev.result, status: ev.status, succeeded: ev.status === 'succeeded', failed: ev.status !== 'succeeded' },
+      ...{ item: item === null ? null : run.items?.[item], index: item },
+    });
     const retry = task.retry;
     const halted = stopping || c.outcome !== null;
     const failed = ev.status !== 'succeeded' && ev.status !== 'canceled';

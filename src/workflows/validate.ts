@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
-import { conditionProblem, validateTemplates } from '../rules/template.ts';
+import { didYouMean } from '../did-you-mean.ts';
+import { conditionProblem, conditionVariables, templatesIn, templateVariables, validateTemplates } from '../rules/template.ts';
 import { engineCommands, workflowSchema, type WorkflowDef } from './definition.ts';
 
 /** Tasks with no inbound transition: where the workflow starts. */
@@ -48,6 +49,60 @@ function templateProblems(def: WorkflowDef): string[] {
   return out;
 }
 
+/** What templates see everywhere; `with.items` and `vars` no more (engine.ts `scopeOf`). */
+const ROOTS = ['input', 'ctx', 'workflow'];
+const ITEM_ROOTS = ['item', 'index'];
+const OUTCOME_ROOTS = ['result', 'status', 'succeeded', 'failed'];
+
+/**
+ * A variable of no scope (`{{ inptu.x }}`, `when: sucseeded`) renders empty or false instead of
+ * failing: refused at load, naming where it is and the variables that place has.
+ */
+function rootProblems(where: string, vars: (string | number)[][], roots: string[]): string[] {
+  const unknown = [...new Set(vars.map(([root]) => root).filter((r): r is string => typeof r === 'string' && !roots.includes(r)))];
+  return unknown.map((r) => {
+    const hint = didYouMean(r, roots);
+    return `${where}: no variable "${r}"${hint ? ` (did you mean "${hint}"?)` : ''}; known there: ${roots.join(', ')}`;
+  });
+}
+
+function parsedVariables(parse: () => (string | number)[][]): (string | number)[][] {
+  try {
+    return parse();
+  } catch {
+    return []; // a template that does not parse is reported by templateProblems
+  }
+}
+
+function variableProblems(def: WorkflowDef): string[] {
+  const templates = (path: string, node: unknown, roots: string[]) =>
+    templatesIn({ [path]: node }).flatMap((t) =>
+      rootProblems(
+        `parameter "${t.path}"`,
+        parsedVariables(() => templateVariables(t.source)),
+        roots,
+      ),
+    );
+  const condition = (path: string, source: string, roots: string[]) =>
+    rootProblems(
+      `condition "${path}"`,
+      parsedVariables(() => conditionVariables(source)),
+      roots,
+    );
+  const out = [...templates('vars', def.vars, ROOTS), ...templates('output', def.output, ROOTS)];
+  for (const [name, t] of Object.entries(def.tasks)) {
+    const inTask = t.with ? [...ROOTS, ...ITEM_ROOTS] : ROOTS;
+    out.push(...templates(`tasks.${name}.input`, t.input, inTask));
+    if (t.with) out.push(...templates(`tasks.${name}.with.items`, t.with.items, ROOTS));
+    if (t.retry?.when) out.push(...condition(`tasks.${name}.retry.when`, t.retry.when, [...inTask, ...OUTCOME_ROOTS]));
+    t.next.forEach((n, i) => {
+      if (n.when) out.push(...condition(`tasks.${name}.next[${i}].when`, n.when, [...ROOTS, ...OUTCOME_ROOTS]));
+      out.push(...templates(`tasks.${name}.next[${i}].publish`, n.publish, [...ROOTS, ...OUTCOME_ROOTS]));
+    });
+  }
+  return out;
+}
+
 /** Every problem of a parsed definition; empty when it is valid. */
 export function workflowProblems(def: WorkflowDef): string[] {
   const problems: string[] = [];
@@ -67,7 +122,7 @@ export function workflowProblems(def: WorkflowDef): string[] {
   if (starts.length === 0) problems.push('field tasks: no start task (every task has an inbound transition)');
   const seen = reachable(def, starts);
   for (const name of Object.keys(def.tasks)) if (!seen.has(name)) problems.push(`task "${name}": unreachable from the start tasks (${starts.join(', ')})`);
-  return [...problems, ...templateProblems(def)];
+  return [...problems, ...templateProblems(def), ...variableProblems(def)];
 }
 
 /** Parses and checks a definition; a ValidationError lists every problem, prefixed with `where`. */

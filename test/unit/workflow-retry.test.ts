@@ -34,3 +34,33 @@ describe('workflow retry delays', () => {
     expect(() => flaky({ count: 2, factor: 0.5 })).toThrow(/retry\.factor/);
   });
 });
+
+describe('workflow variables', () => {
+  it('retry.when sees succeeded and failed, as docs/workflows.md says: `when: failed` retries', () => {
+    const machine = compileWorkflow('t.wf', flaky({ count: 1, when: 'failed and status == "failed"' }));
+    const a = createActor(machine, { input: { input: {}, workflow: { id: 1, trace: 't' } } }).start();
+    a.send({ type: 'CHILD_FINISHED', seq: 1, status: 'failed', result: null });
+    expect(a.getSnapshot().context.outbox.map((r) => r.attempt)).toEqual([2]);
+    a.stop();
+  });
+
+  it('a variable no scope has (`when: sucseeded`, `{{ inptu.x }}`) is refused at load, naming the field and the variables there', () => {
+    const wf = (task: Record<string, unknown>) => () => parseWorkflow({ tasks: { t: { action: 'core.noop', ...task } } }, 'wf');
+    expect(wf({ next: [{ when: 'sucseeded', do: 'fail' }] })).toThrow(
+      'wf: condition "tasks.t.next[0].when": no variable "sucseeded" (did you mean "succeeded"?); known there: input, ctx, workflow, result, status, succeeded, failed',
+    );
+    expect(wf({ input: { m: 'hi {{ inptu.x }}' } })).toThrow(
+      'wf: parameter "tasks.t.input.m": no variable "inptu" (did you mean "input"?); known there: input, ctx, workflow',
+    );
+    expect(wf({ input: { m: '{{ item }}' } })).toThrow(/no variable "item"/); // item is only for a with-items task
+    expect(wf({ retry: { count: 1, when: 'faled' } })).toThrow(/retry\.when": no variable "faled" \(did you mean "failed"\?\)/);
+    // locals, literals and every variable of its place are fine
+    expect(
+      wf({
+        input: { m: '{% for i in ctx.l %}{{ i }}{% endfor %}{{ workflow.id }}' },
+        next: [{ when: 'succeeded and result.x == nil', publish: { y: '{{ status }}' } }],
+      }),
+    ).not.toThrow();
+    expect(wf({ with: { items: '{{ input.hosts }}' }, input: { h: '{{ item }}-{{ index }}' } })).not.toThrow();
+  });
+});
