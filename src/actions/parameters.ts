@@ -102,3 +102,9 @@ export function unrenderedParameterProblems(spec: ParametersSpec, values: Record
   }
   return problems;
 }
+
+/** As `unrenderedParameterProblems`, for a spec as stored (JSON); none when it is not one. */
+export function unrenderedProblemsOf(storedSpec: unknown, values: Record<string, unknown>): string[] {
+  const spec = parametersSpecSchema.safeParse(storedSpec);
+  return storedSpec === undefined || !spec.success ? [] : unrenderedParameterProblems(spec.data, values);
+}

@@ -4,6 +4,8 @@
  */
 import { actionParameterSpecs, storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
+import { ValidationError } from '../errors.ts';
+import { unrenderedProblemsOf } from '../actions/parameters.ts';
 import { checkedRule } from '../rules/rule-check.ts';
 import type { KeySource } from '../triggers/trigger-secrets.ts';
 import { isEmptyPolicy, type ActionPolicy } from '../domain/policy-schema.ts';
@@ -20,9 +22,16 @@ export async function savePack(sql: Sql, def: PackDefinition, key: KeySource): P
   // the payload schemas the rules' templates are checked against: this pack's triggers, then stored ones
   const schemas = await triggerPayloadSchemas(sql, [...new Set(def.rules.map((r) => r.trigger.type))]);
   for (const t of def.triggers) schemas.set(`${def.ref}.${t.name}`, t.payload_schema);
-  // the parameters the rules' actions take: this pack's actions, then stored ones
-  const specs = await actionParameterSpecs(sql, [...new Set(def.rules.map((r) => r.action.ref))]);
+  // the parameters the actions of rules and workflow tasks take: this pack's actions, then stored ones
+  const tasks = [...def.workflows].flatMap(([name, wf]) => Object.entries(wf.tasks).map(([task, t]) => ({ name, task, t })));
+  const refs = [...def.rules.map((r) => r.action.ref), ...tasks.flatMap(({ t }) => (t.action ? [t.action] : []))];
+  const specs = await actionParameterSpecs(sql, [...new Set(refs)]);
   for (const a of def.actions) specs.set(`${def.ref}.${a.name}`, a.parameters);
+  // a task's input its action would refuse fails the child at run time: refused here, when its action is known
+  const taskProblems = tasks.flatMap(({ name, task, t }) =>
+    t.action ? unrenderedProblemsOf(specs.get(t.action), t.input).map((p) => `action "${name}" workflow: task "${task}" field input: ${p}`) : [],
+  );
+  if (taskProblems.length > 0) throw new ValidationError(`${def.path}/actions: ${taskProblems.join('; ')}`);
   const rules = await Promise.all(
     def.rules.map((r) => checkedRule(def.ref, r, { payloadSchema: schemas.get(r.trigger.type), actionParameters: specs.get(r.action.ref) }, key)),
   );

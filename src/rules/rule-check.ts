@@ -1,5 +1,5 @@
 /** Checks a rule definition before it is stored or dry-run: its criteria, templates and trigger parameters. */
-import { parametersSpecSchema, unrenderedParameterProblems } from '../actions/parameters.ts';
+import { unrenderedProblemsOf } from '../actions/parameters.ts';
 import type { RuleToStore } from '../db/packs-repo.ts';
 import { ValidationError } from '../errors.ts';
 import { isEmptyPolicy } from '../domain/policy-schema.ts';
@@ -28,11 +28,9 @@ export interface RuleTargets {
   actionParameters?: unknown;
 }
 
-/** The rule's `action.parameters` against the action's: names, required ones, literal values. */
+/** The rule's `action.parameters` against the action's: names, required ones, literal values (an unknown action is refused when the rule is stored). */
 function actionParameterProblems(r: RuleFile, actionParameters: unknown): string[] {
-  const spec = parametersSpecSchema.safeParse(actionParameters);
-  if (actionParameters === undefined || !spec.success) return []; // an unknown action is refused when the rule is stored
-  return unrenderedParameterProblems(spec.data, r.action.parameters).map((p) => `action.parameters of ${r.action.ref}: ${p}`);
+  return unrenderedProblemsOf(actionParameters, r.action.parameters).map((p) => `action.parameters of ${r.action.ref}: ${p}`);
 }
 
 /**

@@ -116,6 +116,17 @@ describe('pack load refuses what it used to store and ignore', () => {
   });
 });
 
+describe("a workflow task's input is checked against its action when the pack loads", () => {
+  it('a misspelt input name of a known action is refused, naming the workflow, the task and the parameter', async () => {
+    const root = await pack('mk9', {
+      'actions/w.yaml': 'name: w\nruntime: workflow\nworkflow:\n  tasks:\n    greet:\n      action: core.echo\n      input: { mesage: hi }\n',
+    });
+    expect(await refused(`pack load ${root}`)).toBe(
+      `attune: ${root}/actions: action "w" workflow: task "greet" field input: unknown parameter "mesage" (did you mean "message"?); action "w" workflow: task "greet" field input: parameter "message" is required\n`,
+    );
+  });
+});
+
 describe('rule enforcements', () => {
   it('an unknown rule or status is an error, not an empty table with exit code 0', async () => {
     expect(await refused('rule enforcements nope.nothing')).toBe('attune: no rule "nope.nothing"\n');
