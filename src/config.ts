@@ -6,6 +6,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import { ConfigError, LOG_LEVELS, RUNTIMES, withEnv } from './config-env.ts';
+import { issuesLine } from './errors.ts';
 
 export { ConfigError, RUNTIMES };
 
@@ -176,7 +177,7 @@ export function resolveConfig(input: AttuneOptionsInput = {}, env: NodeJS.Proces
   const { logger: _logger, ...rest } = input;
   const parsed = optionsSchema.safeParse(withEnv(rest, env));
   if (!parsed.success) {
-    throw new ConfigError(`invalid Attune options: ${z.prettifyError(parsed.error)}`);
+    throw new ConfigError(`invalid Attune options: ${issuesLine(parsed.error)}`);
   }
   const o = parsed.data;
   const redisUrl = o.redis ?? env.REDIS_URL;

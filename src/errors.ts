@@ -142,3 +142,18 @@ export function isTransient(value: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A schema's issues (zod's) as one line that names each field before what is wrong with it:
+ * `name: is required; parameters.x.type: Invalid option: expected one of …`. A missing field says
+ * so, instead of `expected string, received undefined`.
+ */
+export function issuesLine(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i > 0 ? '.' : ''}${String(k)}`)).join('');
+      const message = /^Invalid input: expected \w+, received undefined$/.test(issue.message) ? 'is required' : issue.message;
+      return path ? `${path}: ${message}` : message;
+    })
+    .join('; ');
+}

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { InProcessHandler } from '../runtimes/types.ts';
+import { issuesLine } from '../errors.ts';
 
 const httpParams = z.object({
   url: z.url({ protocol: /^https?$/, error: 'url must be an http(s) URL' }),
@@ -19,7 +20,7 @@ const httpParams = z.object({
 
 export const coreHttp: InProcessHandler = async (params, ctx) => {
   const p = httpParams.safeParse(params);
-  if (!p.success) throw new Error(`core.http: ${z.prettifyError(p.error).replace(/\n/g, '; ')}`);
+  if (!p.success) throw new Error(`core.http: ${issuesLine(p.error)}`);
   const { url, method, headers, body } = p.data;
   const res = await fetch(url, { method: method.toUpperCase(), headers, body, signal: ctx.signal, redirect: 'follow' });
   const text = await res.text();

@@ -2,8 +2,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import type { z } from 'zod';
+import { issuesLine, ValidationError } from '../errors.ts';
 import { packWorkflows } from '../workflows/pack-workflows.ts';
 import { actionFileSchema, packFileSchema, ruleFileSchema, triggerFileSchema, type ActionFile, type PackDefinition } from './schema.ts';
 
@@ -21,7 +21,7 @@ async function readYaml<S extends z.ZodType>(file: string, schema: S): Promise<z
     throw new ValidationError(`${file}: invalid YAML: ${(err as Error).message}`, { cause: err });
   }
   const parsed = schema.safeParse(doc ?? {});
-  if (!parsed.success) throw new ValidationError(`${file}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success) throw new ValidationError(`${file}: ${issuesLine(parsed.error)}`);
   return parsed.data;
 }
 

@@ -3,13 +3,13 @@
  * (dry-run). Every change publishes `rule.changed`, so sensors re-arm their triggers at once; the
  * enforcer reads the enabled rules from Postgres per batch, so a change holds from the next event.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AttuneContext } from '../context.ts';
 import type { Sql } from '../db/sql.ts';
 import { enforcementStatuses, listEnforcements, type EnforcementListOptions, type EnforcementRow } from '../db/enforcements-repo.ts';
 import { actionParameterSpecs, storeRule, triggerPayloadSchemas } from '../db/packs-repo.ts';
 import { deleteRule, getRule, listRules, setRuleEnabled, type RuleListOptions, type RuleRecord } from '../db/rules-repo.ts';
-import { NotFoundError, ValidationError } from '../errors.ts';
+import { issuesLine, NotFoundError, ValidationError } from '../errors.ts';
 import { ruleFileSchema, type RuleFile } from '../packs/schema.ts';
 import { dryRunRule, ruleRowFromFile, type DryRunResult } from './dry-run.ts';
 import { secretKey } from '../actions/secrets.ts';
@@ -40,7 +40,7 @@ export interface RulesApi {
 
 export function parseRule(input: unknown, where = 'rule'): RuleFile & { pack: string } {
   const parsed = ruleFileSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(`${where}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success) throw new ValidationError(`${where}: ${issuesLine(parsed.error)}`);
   const pack = parsed.data.pack;
   if (!pack) throw new ValidationError(`${where}: a rule needs \`pack\` (its ref is "<pack>.<name>")`);
   return { ...parsed.data, pack };

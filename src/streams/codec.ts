@@ -3,8 +3,9 @@
  * `type`, `id` (message id), `trace`, `at` (ISO time) and `payload` (JSON).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { StreamDef } from './catalog.ts';
+import { issuesLine } from '../errors.ts';
 
 export interface Envelope<T> {
   /** Message id: new per publication, not the stream entry id, and nothing decides on it (the ids of an entry: docs/architecture.md). */
@@ -66,7 +67,7 @@ export function decode<S extends z.ZodType>(def: StreamDef<S>, fields: readonly 
   }
   const parsed = def.schema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, error: `payload does not match ${def.type}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}` };
+    return { ok: false, error: `payload does not match ${def.type}: ${issuesLine(parsed.error)}` };
   }
   return {
     ok: true,

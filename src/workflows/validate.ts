@@ -3,8 +3,7 @@
  * (or `fail` / `succeed`), every task is reachable from a start task (one with no inbound
  * transition), every template and condition parses. Each problem names the task and the field.
  */
-import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import { issuesLine, ValidationError } from '../errors.ts';
 import { didYouMean } from '../did-you-mean.ts';
 import { conditionProblem, conditionVariables, templatesIn, templateVariables, validateTemplates } from '../rules/template.ts';
 import { engineCommands, workflowSchema, type WorkflowDef } from './definition.ts';
@@ -128,7 +127,7 @@ export function workflowProblems(def: WorkflowDef): string[] {
 /** Parses and checks a definition; a ValidationError lists every problem, prefixed with `where`. */
 export function parseWorkflow(raw: unknown, where: string): WorkflowDef {
   const parsed = workflowSchema.safeParse(raw);
-  if (!parsed.success) throw new ValidationError(`${where}: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
+  if (!parsed.success) throw new ValidationError(`${where}: ${issuesLine(parsed.error)}`);
   const problems = workflowProblems(parsed.data);
   if (problems.length > 0) throw new ValidationError(`${where}: ${problems.join('; ')}`);
   return parsed.data;

@@ -71,4 +71,14 @@ describe('attune: failing well', () => {
       expect(r.stdout, args.join(' ')).toBe('');
     });
   });
+
+  it('`attune run` with no live worker says why nothing will happen yet (instead of `--wait` waiting in silence); the request stands', async () => {
+    await attune.packs.loadCore();
+    const r = await cliRunner(env)('run', 'core.echo', 'message=hi');
+    expect(r.stderr).toBe(
+      `attune: no live worker in namespace "${attune.config.namespace}": the execution waits in the queue until one starts (\`attune up\`)\n`,
+    );
+    expect(r.stdout).toMatch(/^execution \d+ core\.echo requested/);
+    expect(r.code).toBe(0);
+  });
 });

@@ -79,13 +79,18 @@ describe("a rule's action parameters are checked against the action when the rul
 describe('pack load refuses what it used to store and ignore', () => {
   it("a parameter's default or enum that the parameter itself refuses", async () => {
     const root = await pack('mk3', { 'actions/a.yaml': 'name: a\nruntime: shell\ncommand: echo\nparameters:\n  n: { type: integer, default: ten }\n' });
-    expect(await refused(`pack load ${root}`)).toContain(
-      `${root}/actions/a.yaml: ✖ the default "ten" must be of type integer, got string;   → at parameters.n.default`,
-    );
+    expect(await refused(`pack load ${root}`)).toContain(`${root}/actions/a.yaml: parameters.n.default: the default "ten" must be of type integer, got string`);
     const en = await pack('mk4', { 'actions/a.yaml': 'name: a\nruntime: shell\ncommand: echo\nparameters:\n  c: { enum: [red, 2], default: blue }\n' });
     const err = await refused(`pack load ${en}`);
     expect(err).toContain('2 is not of type string');
     expect(err).toContain('the default "blue" must be one of "red", 2');
+  });
+
+  it('a missing field or a wrong type is one line naming the field first, not "expected string, received undefined"', async () => {
+    const root = await pack('mk10', { 'actions/empty.yaml': '', 'actions/t.yaml': 'name: t\nruntime: shell\ncommand: echo\ntimeout: soon\n' });
+    expect(await refused(`pack load ${root}`)).toBe(`attune: ${root}/actions/empty.yaml: name: is required\n`);
+    const typed = await pack('mk11', { 'actions/t.yaml': 'name: t\nruntime: shell\ncommand: echo\ntimeout: soon\n' });
+    expect(await refused(`pack load ${typed}`)).toBe(`attune: ${typed}/actions/t.yaml: timeout: Invalid input: expected number, received string\n`);
   });
 
   it('two files giving the same name (a copied file not renamed inside): both files are named', async () => {
@@ -98,7 +103,7 @@ describe('pack load refuses what it used to store and ignore', () => {
 
   it('a command beside an entry_point, or in a runtime that runs only scripts', async () => {
     const both = await pack('mk6', { 'actions/a.yaml': 'name: a\nruntime: shell\ncommand: echo\nentry_point: a.sh\n', 'actions/a.sh': 'echo\n' });
-    const msg = '✖ `command` is for shell actions only, instead of `entry_point` (not beside it);   → at command';
+    const msg = 'command: `command` is for shell actions only, instead of `entry_point` (not beside it)';
     expect(await refused(`pack load ${both}`)).toBe(`attune: ${both}/actions/a.yaml: ${msg}\n`);
     const py = await pack('mk7', { 'actions/a.yaml': 'name: a\nruntime: python\ncommand: print(1)\n' });
     expect(await refused(`pack load ${py}`)).toBe(`attune: ${py}/actions/a.yaml: ${msg}\n`);

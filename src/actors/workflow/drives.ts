@@ -7,9 +7,8 @@
  * workflow whose machine this process does not have ends `failed`, naming the ref.
  */
 import { createActor, type AnyActor, type AnyStateMachine, type SnapshotFrom } from 'xstate';
-import { z } from 'zod';
 import type { ExecutionStatus } from '../../domain/execution-lifecycle.ts';
-import { toError } from '../../errors.ts';
+import { issuesLine, toError } from '../../errors.ts';
 import { ACTION_REQUEST, actionRequestSchema, jsonProblem, type WorkflowInput } from '../../workflows/code-workflow.ts';
 import type { StoredRun } from '../../db/workflow-store.ts';
 import type { ChildRequest, StartSeed } from '../../workflows/engine.ts';
@@ -126,7 +125,7 @@ export function codeDrive(machine: AnyStateMachine, wf: WorkflowRow, run: Stored
     actor.subscribe({ error: () => {} }); // an action that throws: read from the snapshot in end()
     actor.on(ACTION_REQUEST, (event) => {
       const r = actionRequestSchema.safeParse(event);
-      if (!r.success) return void problems.push(`the machine emitted an invalid ${ACTION_REQUEST}: ${z.prettifyError(r.error).replace(/\n/g, '; ')}`);
+      if (!r.success) return void problems.push(`the machine emitted an invalid ${ACTION_REQUEST}: ${issuesLine(r.error)}`);
       const bad = jsonProblem(r.data.input, `the input of task "${r.data.task}"`);
       if (bad) return void problems.push(`${bad}, not JSON`);
       requests.push({ seq: ++seq, task: r.data.task, item: r.data.item, attempt: 1, action: r.data.action, input: r.data.input, timeoutMs: r.data.timeoutMs });

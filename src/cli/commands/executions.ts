@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { ExecutionStatus } from '../../index.ts';
 import { positiveInt, status, withAttune } from '../shared.ts';
 import { table } from '../format.ts';
-import { printExecution } from './run.ts';
+import { printExecution, warnWithoutWorkers } from './run.ts';
 import { treeLines } from './workflows.ts';
 
 export function registerExecutionCommands(program: Command): void {
@@ -72,7 +72,11 @@ export function registerExecutionCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (idText: string, o: { wait?: boolean; json?: boolean; fromTask?: string }) => {
       const id = positiveInt(idText);
-      await withAttune(async (attune) => printExecution(await attune.executions.rerun(id, { wait: o.wait, fromTask: o.fromTask }), o));
+      await withAttune(async (attune) => {
+        if (!(await attune.executions.get(id))) throw new Error(`execution ${id} does not exist`);
+        await warnWithoutWorkers(attune);
+        printExecution(await attune.executions.rerun(id, { wait: o.wait, fromTask: o.fromTask }), o);
+      });
     });
   execution
     .command('tail <id>')

@@ -1,7 +1,7 @@
 /** `attune run <actionRef> [name=value …] [--timeout <seconds>] [--wait] [--json]` (StackStorm's `st2 run`). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseAssignments } from '../../actions/cli-values.ts';
-import type { ExecutionRow } from '../../index.ts';
+import type { Attune, ExecutionRow } from '../../index.ts';
 import { withAttune } from '../shared.ts';
 import { executionLine } from '../format.ts';
 
@@ -22,6 +22,15 @@ export function printExecution(e: ExecutionRow, o: { json?: boolean; wait?: bool
   if (o.wait && e.status !== 'succeeded') process.exitCode = 1;
 }
 
+/**
+ * Without a live worker a requested execution only waits in the queue (and `--wait` waits with it,
+ * saying nothing): the user is told why on stderr, the request still stands.
+ */
+export async function warnWithoutWorkers(attune: Attune): Promise<void> {
+  if ((await attune.workers()).some((w) => w.live)) return;
+  process.stderr.write(`attune: no live worker in namespace "${attune.config.namespace}": the execution waits in the queue until one starts (\`attune up\`)\n`);
+}
+
 export function registerRunCommand(program: Command): void {
   program
     .command('run <actionRef> [params...]')
@@ -33,6 +42,7 @@ export function registerRunCommand(program: Command): void {
       await withAttune(async (attune) => {
         const action = await attune.actions.describe(actionRef);
         const values = parseAssignments(action.parameters, params);
+        await warnWithoutWorkers(attune);
         const e = await attune.run(actionRef, values, { timeoutMs: o.timeout, wait: o.wait });
         printExecution(e, o);
       });
