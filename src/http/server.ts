@@ -1,6 +1,6 @@
 /**
  * The one HTTP server: webhooks (`/webhooks/<name>`, their own tokens/HMAC), the API (`/api/v1`,
- * API keys and roles), `/metrics`, `/healthz`, and the dashboard (`/`, the built `web/` folder).
+ * API keys and roles), `/metrics`, `/healthz` (liveness), `/readyz` (readiness), and the dashboard (`/`, the built `web/` folder).
  * `attune up` starts it; a library user calls `startHttpServer(attune)`. It uses only the facade.
  */
 import { existsSync } from 'node:fs';
@@ -37,7 +37,12 @@ export async function startHttpServer(attune: Attune, o: HttpServerOptions = {})
   const metrics = createMetrics(attune, () => attune.executions.counts(), sse);
   const unlisten = await attune.executions.changes((c) => metrics.observe(c));
 
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/healthz', async () => ({ ok: true })); // liveness: the process answers
+  // Readiness: Redis and Postgres answer, every actor of this instance consumes (503 with the reason otherwise).
+  app.get('/readyz', async (_req, reply) => {
+    const health = await attune.health();
+    return reply.code(health.ok ? 200 : 503).send(health);
+  });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(webhookPlugin, { prefix: '/webhooks', attune });
   await app.register(apiPlugin, { prefix: API_PREFIX, attune, sse });
