@@ -16,6 +16,12 @@ const runBody = z.object({
   action: z.string().regex(/^[^.\s]+\.[^\s]+$/, 'an action ref looks like "<pack>.<name>"'),
   parameters: z.record(z.string(), z.unknown()).default({}),
   timeoutMs: z.number().int().positive().optional(),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('makes a retry safe (or the `Idempotency-Key` header): the same key answers with the execution it created'),
 });
 
 /** An output entry id, as the `id:` of the output feed's events. */
@@ -68,10 +74,14 @@ export const executionRoutes: Route[] = [
     path: '/executions',
     role: 'operator',
     tag: 'executions',
-    summary: 'Run an action (a `traceparent` header sets the trace id)',
+    summary: 'Run an action (a `traceparent` header sets the trace id; an `Idempotency-Key` header makes a retry safe)',
     body: runBody,
     status: 201,
-    handler: ({ attune, body, trace }) => attune.run(body.action, body.parameters, { timeoutMs: body.timeoutMs, trace }),
+    handler: ({ attune, body, trace, req }) => {
+      const header = req.headers['idempotency-key'];
+      const idempotencyKey = body.idempotencyKey ?? (typeof header === 'string' ? header : undefined);
+      return attune.run(body.action, body.parameters, { timeoutMs: body.timeoutMs, trace, idempotencyKey });
+    },
   }),
   route({
     method: 'POST',
