@@ -2,11 +2,11 @@
  * `/api/v1`: every route checks the key and role first (onRequest, before the body is read), then
  * validates params, query and body with its zod schemas (400 naming the field), then calls the
  * facade. Errors are JSON: `{ error, field? }`; 404 for what does not exist, 400 for what the
- * facade refuses as invalid.
+ * facade refuses as invalid, 503 (with Retry-After) when Redis or Postgres cannot be reached.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Attune } from '../attune.ts';
-import { AttuneError, NotFoundError, ValidationError, toError } from '../facade/schemas.ts';
+import { AttuneError, NotFoundError, ValidationError, isTransient, toError } from '../facade/schemas.ts';
 import { requireRole } from './auth.ts';
 import { BadInput, check, fastifyRefusal } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
@@ -35,6 +35,14 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiPluginOptions): P
     if (err instanceof BadInput) return reply.code(400).send({ error: err.message, field: err.field });
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
     if (err instanceof ValidationError) return reply.code(400).send({ error: err.message });
+    // Redis or Postgres unreachable, a stream full: the request may be sent again (not a 400, not a bug).
+    if (isTransient(err)) {
+      attune.log.warn({ err: toError(err).message, url: req.url }, 'API request failed: a service is unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: `service unavailable, retry later: ${toError(err).message}` });
+    }
     const refused = fastifyRefusal(err, req, attune.config.webhook.bodyLimitBytes);
     if (refused) return reply.code(refused.status).send({ error: refused.error, ...(refused.field ? { field: refused.field } : {}) });
     const status = err.statusCode ?? (err instanceof AttuneError ? 400 : 500);

@@ -11,6 +11,7 @@ import { disposeAttune, eventually, testAttune } from '../helpers.ts';
 let attune: Attune;
 let server: HttpServer;
 let proxy: Awaited<ReturnType<typeof pgProxy>>;
+let viewerKey = '';
 
 const get = async (path: string) => {
   const res = await fetch(`${server.url}${path}`);
@@ -22,6 +23,7 @@ beforeAll(async () => {
   attune = await testAttune('health', { database: proxy.url });
   await attune.start({ actors: ['scheduler', 'manager'] });
   server = await startHttpServer(attune, { port: 0, host: '127.0.0.1', webDir: null });
+  viewerKey = (await attune.apiKeys.create('viewer', 'health test')).key;
 });
 afterAll(async () => {
   proxy.setClosing(false);
@@ -62,5 +64,15 @@ describe('readiness', () => {
     const enforcer = after.actors.find((a) => a.name === 'enforcer');
     expect(enforcer).toMatchObject({ state: 'stopped', ok: false });
     expect(after.ok).toBe(false);
+  });
+
+  it('an API request while Postgres refuses connections is a 503 with Retry-After, not a 400 or a 500 (last: it closes the proxy)', async () => {
+    proxy.close(); // connections refused from now on (ECONNREFUSED), open ones cut
+    const res = await eventually('a 503', async () => {
+      const r = await fetch(`${server.url}/api/v1/executions`, { headers: { authorization: `Bearer ${viewerKey}` } });
+      return r.status === 503 ? r : null;
+    });
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { error: string }).error).toMatch(/^service unavailable, retry later: /);
   });
 });
