@@ -36,9 +36,10 @@ async function timed(check: () => Promise<unknown>, ms: number, what: string): P
 }
 
 export async function checkHealth(o: { redis: AttuneRedis; sql: Sql | null; actors: readonly ActorHandle[]; timeoutMs: number }): Promise<Health> {
+  const sql = o.sql;
   const [redis, postgres] = await Promise.all([
     timed(() => o.redis.ping(), o.timeoutMs, 'Redis (PING)'),
-    o.sql ? timed(async () => o.sql && (await o.sql`select 1`), o.timeoutMs, 'PostgreSQL (select 1)') : Promise.resolve(null),
+    sql ? timed(async () => await sql`select 1`, o.timeoutMs, 'PostgreSQL (select 1)') : null,
   ]);
   const actors = o.actors.map((a) => {
     const state = a.state();
