@@ -40,11 +40,15 @@ import { startScheduler } from './actors/scheduler.ts';
 import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
 import { operations } from './facade/operations.ts';
+import { checkHealth } from './facade/health.ts';
 import { actorNames, defaultActors, type Attune, type AttuneCreateOptions } from './facade/attune-api.ts';
 
 export { actorNames, defaultActors } from './facade/attune-api.ts';
 export type { ActorName, Attune, AttuneCreateOptions, StartOptions } from './facade/attune-api.ts';
 export type { EmitOptions };
+
+/** How long `health()` waits for each of Redis and PostgreSQL. */
+const HEALTH_TIMEOUT_MS = 2000;
 
 export async function createAttune<const D extends readonly Definition[] = []>(
   options: AttuneCreateOptions<D> = {},
@@ -150,6 +154,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     },
     saveDefinitions: () => saveDefinitions(sql, definitions),
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
+    health: () => checkHealth({ redis, sql: config.useDatabase ? sql : null, actors: running, timeoutMs: HEALTH_TIMEOUT_MS }),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys, { streamMaxLen: config.streamMaxLen, deadMaxLen: config.streams.deadMaxLen }),
     gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
     dlq: deadLetters(redis, ctx.catalog),

@@ -7,6 +7,7 @@
  * not to start it; a running one becomes `canceling` and its worker (claim key) is told on
  * `worker.<id>.control`: SIGTERM, SIGKILL after the grace period, then it reports `canceled`.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { parametersSpecSchema, validateParameters, type ParametersSpec } from './actions/parameters.ts';
 import { protectSecrets } from './actions/secrets.ts';
 import type { AttuneContext } from './context.ts';
@@ -28,6 +29,13 @@ export interface RunOptions {
   /** How long `wait` waits (default: the timeout plus a minute, or 10 minutes). */
   waitTimeoutMs?: number;
   trace?: string;
+  /**
+   * `run()` only: a key of the caller's (1–255 characters) that makes a retried request safe. A
+   * second run with the same key creates nothing and resolves with the execution the first one
+   * created, as long as that row lives (retention); the same key for another action or other
+   * parameters is a `ValidationError`.
+   */
+  idempotencyKey?: string;
 }
 
 export interface RerunOptions extends RunOptions {
@@ -52,15 +60,30 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
 
   /** Inserts (with `also` in the same transaction), then publishes. */
   async function request(e: NewExecution, also?: (tx: Queryable, row: StoredExecution) => Promise<void>): Promise<StoredExecution> {
-    const row = also
+    const { row, fresh } = also
       ? await sql.begin(async (tx) => {
           const r = await insertRequested(tx, e);
-          await also(tx, r);
+          await also(tx, r.row);
           return r;
         })
       : await insertRequested(sql, e);
+    if (!fresh) return replayed(row, e);
     await ctx.publisher.publish(ctx.catalog.executionRequested, { executionId: row.id }, { trace: e.trace });
     ctx.log.info({ executionId: row.id, action: e.actionRef, trace: e.trace, retryOf: e.retryOf }, 'execution requested');
+    return row;
+  }
+
+  /** A run whose idempotency key is taken: the execution holding it, if it is the same request. */
+  async function replayed(row: StoredExecution, e: NewExecution): Promise<StoredExecution> {
+    if (row.action_ref !== e.actionRef || !isDeepStrictEqual(row.parameters, e.parameters)) {
+      throw new ValidationError(
+        `idempotency key "${String(e.idempotencyKey)}" was already used by execution ${row.id} (${row.action_ref}) with other parameters: a different request needs a new key`,
+      );
+    }
+    // Its first request may have stored it and lost the message: announced again (the scheduler's
+    // conditional update makes a second announcement harmless).
+    if (row.status === 'requested') await ctx.publisher.publish(ctx.catalog.executionRequested, { executionId: row.id }, { trace: row.trace });
+    ctx.log.info({ executionId: row.id, action: row.action_ref, idempotencyKey: e.idempotencyKey }, 'run replayed: idempotency key already used');
     return row;
   }
 
@@ -79,6 +102,10 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
       if (o.timeoutMs !== undefined && (!Number.isInteger(o.timeoutMs) || o.timeoutMs < 1)) {
         throw new ValidationError(`timeoutMs must be a positive integer, got ${String(o.timeoutMs)}`);
       }
+      const key = o.idempotencyKey;
+      if (key !== undefined && (typeof key !== 'string' || key.length < 1 || key.length > 255)) {
+        throw new ValidationError(`idempotencyKey must be a string of 1 to 255 characters, got ${JSON.stringify(key)}`);
+      }
       const action = await describeAction(actionRef);
       const checked = validateParameters(action.parameters, params);
       if (!checked.ok) throw new ValidationError(`cannot run ${actionRef}: ${checked.errors.join('; ')}`);
@@ -91,6 +118,7 @@ export function executionsService(ctx: AttuneContext, sql: Sql) {
         attempt: 1,
         retryOf: null,
         policy: action.policy,
+        idempotencyKey: key ?? null,
       });
       return finish(row, o);
     },

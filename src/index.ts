@@ -34,6 +34,7 @@ export type { InProcessHandler, HandlerContext } from './runtimes/types.ts';
 export type { ParametersSpec, ParametersSpecInput } from './actions/parameters.ts';
 export type { ActionInfo, RerunOptions, RunOptions } from './executions-service.ts';
 export type { StreamStats, GroupStats } from './streams/stats.ts';
+export type { Health, ServiceHealth } from './facade/health.ts';
 export type { DeadEntry, DeadLetters, ReplayedEntry } from './streams/dlq.ts';
 export type { WorkerInfo } from './registry/worker-registry.ts';
 export type { RulesApi, RuleInput, TestOptions as RuleTestOptions } from './rules/rules-api.ts';

@@ -185,7 +185,7 @@ export async function apiSse(subscribers: number, changes: number): Promise<SseF
         await Promise.all(subs.map((s) => s.connect(`${server.url}/api/v1/events/executions`, key)));
         // Warm-up, and proof that every subscriber listens: new executions until one reached them all.
         for (let tries = 0; ; tries++) {
-          const e = await insertRequested(sql, {
+          const { row: e } = await insertRequested(sql, {
             actionRef: NOOP_ACTION,
             parameters: {},
             secrets: null,

@@ -42,17 +42,28 @@ export interface NewExecution {
   retryOf: number | null;
   /** The effective policies (action's, overridden by the rule's), or null. */
   policy?: ActionPolicy | null;
+  /** A manual run's idempotency key: unique while the row lives (migration 0052). */
+  idempotencyKey?: string | null;
 }
 
-/** A manual run or a rerun: the new execution, `requested`. */
-export async function insertRequested(db: Queryable, e: NewExecution): Promise<StoredExecution> {
+/**
+ * A manual run or a rerun: the new execution, `requested`. With an idempotency key already used,
+ * nothing is inserted and the execution that holds the key is returned, `fresh: false`.
+ */
+export async function insertRequested(db: Queryable, e: NewExecution): Promise<{ row: StoredExecution; fresh: boolean }> {
+  const key = e.idempotencyKey ?? null;
   const [row] = await db<StoredExecution[]>`
-    insert into execution (action_ref, parameters, secrets, status, trace, timeout_ms, attempt, retry_of, policy)
+    insert into execution (action_ref, parameters, secrets, status, trace, timeout_ms, attempt, retry_of, policy, idempotency_key)
     values (${e.actionRef}, ${db.json(e.parameters as never)}, ${e.secrets}, 'requested', ${e.trace}, ${e.timeoutMs}, ${e.attempt}, ${e.retryOf},
-            ${e.policy ? db.json(e.policy) : null})
+            ${e.policy ? db.json(e.policy) : null}, ${key})
+    on conflict (idempotency_key) where idempotency_key is not null do nothing
     returning *`;
-  if (!row) throw new Error('insert of the execution returned nothing');
-  return row;
+  if (row) return { row, fresh: true };
+  // The key is taken. A separate statement: one racing insert committed after this statement's
+  // snapshot began is visible only to the next one.
+  const [held] = key === null ? [] : await db<StoredExecution[]>`select * from execution where idempotency_key = ${key}`;
+  if (!held) throw new Error('insert of the execution returned nothing');
+  return { row: held, fresh: false };
 }
 
 /** `requested` → `scheduled`, clearing the waiting reason; returns the ids that moved. */

@@ -26,6 +26,8 @@ export interface ExecutionRow {
   scheduled_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
+  /** A manual run's idempotency key, if it was given one. */
+  idempotency_key: string | null;
 }
 
 /** The row as stored, with the sealed secrets: never handed out (see `withoutSecrets`). */

@@ -17,6 +17,7 @@ import { type DeadLetters } from '../streams/dlq.ts';
 import { type StreamStats } from '../streams/stats.ts';
 import { type ApiKeys, type Operations } from './operations.ts';
 import type { OutputLine, WatchOptions, ExecutionChange } from './live.ts';
+import type { Health } from './health.ts';
 
 export const actorNames = ['sensor', 'enforcer', 'scheduler', 'worker', 'manager', 'workflow'] as const;
 export type ActorName = (typeof actorNames)[number];
@@ -100,6 +101,8 @@ export interface Attune<Triggers extends object = NoRefs, Actions extends object
   saveDefinitions(): Promise<PackLoadResult[]>;
   /** Registered workers with liveness and load. */
   workers(): Promise<WorkerInfo[]>;
+  /** Readiness: Redis and PostgreSQL answer within 2 s, and every actor started here is consuming (the HTTP server's `/readyz`). */
+  health(): Promise<Health>;
   streams(): Promise<StreamStats[]>;
   /** Deletes (or with `dryRun` counts) finished executions older than `retention.maxAgeMs`, their enforcements and events. */
   gc(options?: { dryRun?: boolean; olderThanMs?: number }): Promise<GcResult>;

@@ -5,7 +5,7 @@
 import type { Sql } from '../db/sql.ts';
 import { getExecution } from '../db/executions-repo.ts';
 import { isTerminal, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { KeyCatalog } from '../streams/catalog.ts';
 import { fieldsToObject } from '../streams/codec.ts';
 import { createRedis } from '../streams/redis.ts';
@@ -40,9 +40,16 @@ export const changesChannel = (schema: string) => `attune_exec_${schema}`;
 
 type XReadReply = [key: string, entries: [id: string, fields: string[]][]][] | null;
 
+/** Whether no more entries will come: the stream is gone, or its newest entry is the `end`. */
+async function endWritten(redis: ReturnType<typeof createRedis>, key: string): Promise<boolean> {
+  const [newest] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+  return !newest || fieldsToObject(newest[1]).fd === 'end';
+}
+
 /** Yields the output lines of an execution until its `end` entry (or its end, when it wrote none). */
 export async function* watchOutput(sql: Sql, redisUrl: string, keys: KeyCatalog, executionId: number, o: WatchOptions = {}): AsyncGenerator<OutputLine> {
   if (!(await getExecution(sql, executionId))) throw new NotFoundError(`execution ${executionId} does not exist`);
+  if (o.after !== undefined && !/^\d+-\d+$/.test(o.after)) throw new ValidationError(`after: "${o.after}" is not an output entry id (like 1718000000000-0)`);
   const key = keys.executionLiveOutput(executionId);
   const redis = createRedis(redisUrl, 'attune:watch');
   const stop = () => redis.disconnect();
@@ -59,9 +66,10 @@ export async function* watchOutput(sql: Sql, redisUrl: string, keys: KeyCatalog,
         if (f.fd === 'stdout' || f.fd === 'stderr') yield { id, fd: f.fd, data: f.data ?? '' };
       }
       if (entries.length === 0) {
-        // No `end` entry will come for an execution that ended without output (or whose stream expired).
+        // No `end` entry will come for an execution that ended without output (or whose stream expired);
+        // nor after `last` when the stream's newest entry is its `end` (a resume from it, or past it).
         const row = await getExecution(sql, executionId);
-        if (!row || (isTerminal(row.status) && (await redis.exists(key)) === 0)) return;
+        if (!row || (isTerminal(row.status) && (await endWritten(redis, key)))) return;
       }
     }
   } finally {

@@ -6,7 +6,7 @@ type Json = Record<string, unknown>;
 
 const jsonSchema = (s: z.ZodType): Json => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
-function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query'): Json[] {
+function parameters(schema: z.ZodObject | undefined, where: 'path' | 'query' | 'header'): Json[] {
   if (!schema) return [];
   const js = jsonSchema(schema) as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
@@ -29,7 +29,7 @@ export function openApiDocument(routes: readonly Route[], prefix: string): Json 
       summary: r.summary,
       tags: [r.tag],
       'x-attune-role': r.role,
-      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
+      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query'), ...parameters(r.headers, 'header')],
       responses: {
         [String(r.status ?? 200)]: r.sse
           ? { description: 'text/event-stream', content: { 'text/event-stream': {} } }
@@ -38,6 +38,7 @@ export function openApiDocument(routes: readonly Route[], prefix: string): Json 
         401: error('no or unknown API key'),
         403: error(`the key's role is below ${r.role}`),
         404: error('not found'),
+        ...(r.body ? { 413: error('body over `webhook.bodyLimitBytes`'), 415: error('a body that is not application/json') } : {}),
       },
     };
     if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };

@@ -36,12 +36,17 @@ export interface Route {
   params?: AnyObject;
   query?: AnyObject;
   body?: z.ZodType;
+  /** Request headers the route reads (checked like the rest; other headers pass). */
+  headers?: AnyObject;
   /** 200 by default; 201 for a creation. */
   status?: number;
   /** The reply is a `text/event-stream` the handler writes itself. */
   sse?: boolean;
   handler(input: HandlerInput<AnyObject, AnyObject, z.ZodType>): Promise<unknown>;
 }
+
+/** Query and body objects refuse unknown keys: a misspelt filter or field is a 400, never silently ignored. */
+const strict = <S extends z.ZodType | undefined>(s: S): S => (s instanceof z.ZodObject ? (s.strict() as unknown as S) : s);
 
 /** Declares a route with its handler typed from its schemas. */
 export function route<
@@ -57,11 +62,12 @@ export function route<
   params?: P;
   query?: Q;
   body?: B;
+  headers?: AnyObject;
   status?: number;
   sse?: boolean;
   handler(input: HandlerInput<P, Q, B>): Promise<unknown>;
 }): Route {
-  return def;
+  return { ...def, query: strict(def.query), body: strict(def.body) };
 }
 
 /** Path parameters used by several routes. */

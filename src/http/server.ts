@@ -1,14 +1,16 @@
 /**
  * The one HTTP server: webhooks (`/webhooks/<name>`, their own tokens/HMAC), the API (`/api/v1`,
- * API keys and roles), `/metrics`, `/healthz`, and the dashboard (`/`, the built `web/` folder).
+ * API keys and roles), `/metrics`, `/healthz` (liveness), `/readyz` (readiness), and the dashboard (`/`, the built `web/` folder).
  * `attune up` starts it; a library user calls `startHttpServer(attune)`. It uses only the facade.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import Fastify from 'fastify';
+import Fastify, { type FastifyError } from 'fastify';
 import type { Attune } from '../attune.ts';
+import { toError } from '../facade/schemas.ts';
 import { API_PREFIX, apiPlugin } from './api.ts';
+import { fastifyRefusal, routeCatalog } from './errors.ts';
 import { createMetrics } from './metrics.ts';
 import { createSseFeeds } from './sse.ts';
 import { webhookPlugin } from './webhook-routes.ts';
@@ -36,17 +38,28 @@ export async function startHttpServer(attune: Attune, o: HttpServerOptions = {})
   const sse = createSseFeeds(attune.config.webhook.sseBufferBytes);
   const metrics = createMetrics(attune, () => attune.executions.counts(), sse);
   const unlisten = await attune.executions.changes((c) => metrics.observe(c));
+  // Outside /api/v1 and /webhooks (their plugins word their own): JSON errors too, 405 for a known path.
+  const catalog = routeCatalog(app);
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const refused = fastifyRefusal(err, req, attune.config.webhook.bodyLimitBytes);
+    if (refused) return reply.code(refused.status).send({ error: refused.error, ...(refused.field ? { field: refused.field } : {}) });
+    attune.log.error({ err: toError(err).message, url: req.url }, 'HTTP request failed');
+    return reply.code(500).send({ error: 'internal error (see the server log)' });
+  });
+  const webDir = o.webDir === undefined ? (existsSync(defaultWebDir) ? defaultWebDir : null) : o.webDir;
+  // Client-side routes of the dashboard (/executions/42 …) get its index.html.
+  app.setNotFoundHandler((req, reply) => (webDir && req.method === 'GET' ? reply.sendFile('index.html') : catalog.notFound(req, reply)));
 
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/healthz', async () => ({ ok: true })); // liveness: the process answers
+  // Readiness: Redis and Postgres answer, every actor of this instance consumes (503 with the reason otherwise).
+  app.get('/readyz', async (_req, reply) => {
+    const health = await attune.health();
+    return reply.code(health.ok ? 200 : 503).send(health);
+  });
   app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(webhookPlugin, { prefix: '/webhooks', attune });
-  await app.register(apiPlugin, { prefix: API_PREFIX, attune, sse });
-  const webDir = o.webDir === undefined ? (existsSync(defaultWebDir) ? defaultWebDir : null) : o.webDir;
-  if (webDir) {
-    await app.register(fastifyStatic, { root: webDir, wildcard: false });
-    // Client-side routes (/executions/42 …) get the app's index.html.
-    app.setNotFoundHandler((req, reply) => (req.method === 'GET' ? reply.sendFile('index.html') : reply.code(404).send({ error: 'not found' })));
-  }
+  await app.register(apiPlugin, { prefix: API_PREFIX, attune, sse, notFound: catalog.notFound });
+  if (webDir) await app.register(fastifyStatic, { root: webDir, wildcard: false });
 
   await app.listen({ port, host });
   const address = app.server.address();

@@ -23,7 +23,7 @@ let sql: Sql;
 
 /** A fresh execution put in `status` by hand: the test fixture, not a writer under test. */
 async function executionIn(status: ExecutionStatus): Promise<number> {
-  const row = await insertRequested(sql, { actionRef: 't.a', parameters: {}, secrets: null, timeoutMs: null, trace: 'tr', attempt: 1, retryOf: null });
+  const { row } = await insertRequested(sql, { actionRef: 't.a', parameters: {}, secrets: null, timeoutMs: null, trace: 'tr', attempt: 1, retryOf: null });
   await sql`update execution set status = ${status}, worker_id = 'w-gone' where id = ${row.id}`;
   return row.id;
 }

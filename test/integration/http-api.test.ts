@@ -94,6 +94,65 @@ describe('HTTP API', () => {
     expect((await call('GET', '/executions/999999', keys.viewer)).status).toBe(404);
   });
 
+  it('bad shapes get clear errors, never a silent drop: unknown fields and query parameters, Content-Type, JSON, size, methods', async () => {
+    const before = await footprint();
+    const raw = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${server.url}${path}`, { method, body, headers: { authorization: `Bearer ${keys.admin}`, ...headers } });
+      return { status: res.status, allow: res.headers.get('allow'), body: (await res.json()) as Json };
+    };
+    const json = { 'content-type': 'application/json' };
+    // A misspelt field or filter is refused, not ignored (core.noop would have run without the parameters).
+    const typo = await call('POST', '/executions', keys.operator, { action: 'core.noop', params: { x: 1 } });
+    expect(typo).toMatchObject({ status: 400, body: { field: 'body.params' } });
+    expect(typo.body.error).toMatch(/unknown field; known: action, parameters, timeoutMs/);
+    expect(await call('GET', '/executions?stauts=failed', keys.viewer)).toMatchObject({ status: 400, body: { field: 'query.stauts' } });
+    expect((await call('GET', `/workers?key=${keys.viewer}`, null)).status).toBe(200);
+    // The value given is in the message.
+    expect((await call('GET', '/executions?limit=abc', keys.viewer)).body.error).toContain('(got "abc")');
+    // JSON only: a JSON text sent as text/plain (fetch's default for a string) or a form is a 415.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await raw('POST', '/api/v1/executions', '{"action":"core.noop"}', { 'content-type': type });
+      expect(res, type).toMatchObject({ status: 415, body: { field: 'headers.content-type' } });
+      expect(res.body.error).toContain(type);
+    }
+    expect(await raw('POST', '/api/v1/executions', '{bad', json)).toMatchObject({ status: 400, body: { field: 'body' } });
+    const limit = attune.config.webhook.bodyLimitBytes;
+    const big = await raw('POST', '/api/v1/executions', JSON.stringify({ action: 'core.echo', parameters: { message: 'x'.repeat(limit) } }), json);
+    expect(big).toMatchObject({ status: 413, body: { error: `body larger than ${limit} bytes` } });
+    // A known path with another method is a 405 naming the methods; an unknown path a JSON 404.
+    expect(await raw('DELETE', '/api/v1/executions')).toMatchObject({ status: 405, allow: 'GET, POST' });
+    expect(await raw('GET', '/webhooks/deploy')).toMatchObject({ status: 405, allow: 'POST' });
+    expect(await raw('POST', '/metrics')).toMatchObject({ status: 405, allow: 'GET' });
+    expect(await raw('GET', '/nope')).toMatchObject({ status: 404, body: { error: 'no route GET /nope' } });
+    expect(await call('GET', '/executions/999999/children', keys.viewer)).toMatchObject({ status: 404, body: { error: 'execution 999999 does not exist' } });
+    expect(await footprint()).toEqual(before);
+  });
+
+  it('output feed: a garbage Last-Event-ID is a 400; resuming from the last entry ends the stream instead of hanging', async () => {
+    const run = await attune.run('core.local', { cmd: 'echo resume me' });
+    await eventually('the run succeeded', async () => (await attune.executions.get(run.id))?.status === 'succeeded');
+    const feed = async (lastEventId?: string) => {
+      const res = await fetch(`${server.url}/api/v1/executions/${run.id}/output`, {
+        headers: { authorization: `Bearer ${keys.viewer}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+        signal: AbortSignal.timeout(15_000),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const bad = await feed('garbage');
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text)).toMatchObject({ field: 'headers.last-event-id' });
+    await expect(attune.executions.watch(run.id, { after: 'garbage' }).next()).rejects.toThrow(/after: "garbage" is not an output entry id/);
+    const all = await feed();
+    const ids = [...all.text.matchAll(/^id: (.+)$/gm)].map((m) => m[1] ?? '');
+    expect(ids.length).toBeGreaterThan(0);
+    for (const from of [ids.at(-1), '99999999999999-0']) {
+      const resumed = await feed(from);
+      expect(resumed.status, `resume after ${from}`).toBe(200);
+      expect(resumed.text, `resume after ${from}`).toContain('event: end');
+      expect(resumed.text).not.toContain('event: output');
+    }
+  });
+
   it('run with a traceparent, list with a filter page by page, get, children, rerun, cancel', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const run = await call(

@@ -25,7 +25,7 @@ interface Row {
 /** A `scheduled` execution on worker w1 (put there by hand: the fixture, not a writer under test). */
 async function scheduled(): Promise<number> {
   const sql = probe(attune).sql;
-  const e = await insertRequested(sql, { actionRef: 't.a', parameters: {}, secrets: null, timeoutMs: null, trace: 'tr', attempt: 1, retryOf: null });
+  const { row: e } = await insertRequested(sql, { actionRef: 't.a', parameters: {}, secrets: null, timeoutMs: null, trace: 'tr', attempt: 1, retryOf: null });
   await sql`update execution set status = 'scheduled', worker_id = 'w1' where id = ${e.id}`;
   return e.id;
 }

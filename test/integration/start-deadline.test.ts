@@ -5,47 +5,10 @@
  * services probe and the start steps that read Postgres have a deadline (`startTimeoutMs`). A real
  * TCP proxy in front of the real Postgres plays the server, switched between passing and closing.
  */
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAttune, type Attune } from '../../src/index.ts';
-import { databaseUrl, disposeAttune, redisUrl, testAttune } from '../helpers.ts';
-
-/** A proxy to the real Postgres; `closing` makes it end every new connection at once (and drops the open ones). */
-function pgProxy(): Promise<{ url: string; setClosing(on: boolean): void; close(): void; accepted: () => number }> {
-  const target = new URL(databaseUrl);
-  const open = new Set<net.Socket>();
-  let closing = false;
-  let accepted = 0;
-  const server = net.createServer((client) => {
-    accepted++;
-    if (closing) return void client.end();
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.on('error', () => {});
-      s.on('close', () => (open.delete(s), client.destroy(), upstream.destroy()));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const url = new URL(databaseUrl);
-      url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-      resolve({
-        url: url.toString(),
-        setClosing(on) {
-          closing = on;
-          if (on) for (const s of open) s.destroy();
-        },
-        close() {
-          for (const s of open) s.destroy();
-          server.close();
-        },
-        accepted: () => accepted,
-      });
-    }),
-  );
-}
+import { disposeAttune, redisUrl, testAttune } from '../helpers.ts';
+import { pgProxy } from '../fixtures/pg-proxy.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

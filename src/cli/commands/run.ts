@@ -1,4 +1,4 @@
-/** `attune run <actionRef> [name=value …] [--timeout <seconds>] [--wait] [--json]` (StackStorm's `st2 run`). */
+/** `attune run <actionRef> [name=value …] [--timeout <seconds>] [--idempotency-key <key>] [--wait] [--json]` (StackStorm's `st2 run`). */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseAssignments } from '../../actions/cli-values.ts';
 import type { Attune, ExecutionRow } from '../../index.ts';
@@ -36,14 +36,15 @@ export function registerRunCommand(program: Command): void {
     .command('run <actionRef> [params...]')
     .description('run an action now, without a rule; values are parsed by the parameter types')
     .addOption(new Option('--timeout <seconds>', "overrides the action's timeout for this execution").argParser(seconds))
+    .option('--idempotency-key <key>', 'run at most once per key: a retry with the same key prints the execution the first one created')
     .option('--wait', 'wait for the end, print the execution, exit 1 unless it succeeded')
     .option('--json', 'print JSON')
-    .action(async (actionRef: string, params: string[], o: { timeout?: number; wait?: boolean; json?: boolean }) => {
+    .action(async (actionRef: string, params: string[], o: { timeout?: number; wait?: boolean; json?: boolean; idempotencyKey?: string }) => {
       await withAttune(async (attune) => {
         const action = await attune.actions.describe(actionRef);
         const values = parseAssignments(action.parameters, params);
         await warnWithoutWorkers(attune);
-        const e = await attune.run(actionRef, values, { timeoutMs: o.timeout, wait: o.wait });
+        const e = await attune.run(actionRef, values, { timeoutMs: o.timeout, wait: o.wait, idempotencyKey: o.idempotencyKey });
         printExecution(e, o);
       });
     });

@@ -16,8 +16,16 @@ const runBody = z.object({
   action: z.string().regex(/^[^.\s]+\.[^\s]+$/, 'an action ref looks like "<pack>.<name>"'),
   parameters: z.record(z.string(), z.unknown()).default({}),
   timeoutMs: z.number().int().positive().optional(),
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .describe('makes a retry safe (or the `Idempotency-Key` header): the same key answers with the execution it created'),
 });
 
+/** An output entry id, as the `id:` of the output feed's events. */
+const outputEntryId = z.string().regex(/^\d+-\d+$/, 'an output entry id looks like 1718000000000-0 (the id: of an output event)');
 const feedQuery = z.object({ key: z.string().optional().describe('API key, for EventSource clients that cannot set headers') });
 
 export const executionRoutes: Route[] = [
@@ -55,17 +63,25 @@ export const executionRoutes: Route[] = [
     tag: 'executions',
     summary: 'Executions started by this one (a workflow’s tasks)',
     params: idParams,
-    handler: async ({ attune, params }) => ({ items: await attune.executions.children(params.id) }),
+    handler: async ({ attune, params }) => {
+      const items = await attune.executions.children(params.id);
+      if (items.length === 0 && !(await attune.executions.get(params.id))) throw new NotFoundError(`execution ${params.id} does not exist`);
+      return { items };
+    },
   }),
   route({
     method: 'POST',
     path: '/executions',
     role: 'operator',
     tag: 'executions',
-    summary: 'Run an action (a `traceparent` header sets the trace id)',
+    summary: 'Run an action (a `traceparent` header sets the trace id; an `Idempotency-Key` header makes a retry safe)',
     body: runBody,
     status: 201,
-    handler: ({ attune, body, trace }) => attune.run(body.action, body.parameters, { timeoutMs: body.timeoutMs, trace }),
+    handler: ({ attune, body, trace, req }) => {
+      const header = req.headers['idempotency-key'];
+      const idempotencyKey = body.idempotencyKey ?? (typeof header === 'string' ? header : undefined);
+      return attune.run(body.action, body.parameters, { timeoutMs: body.timeoutMs, trace, idempotencyKey });
+    },
   }),
   route({
     method: 'POST',
@@ -94,6 +110,7 @@ export const executionRoutes: Route[] = [
     summary: 'Server-sent events: `output` {fd, data} per line while it runs, then `end`',
     params: idParams,
     query: feedQuery,
+    headers: z.object({ 'last-event-id': outputEntryId.optional().describe('resume after this output entry') }),
     sse: true,
     handler: async ({ attune, params, req, reply, sse }) => {
       if (!(await attune.executions.get(params.id))) throw new NotFoundError(`execution ${params.id} does not exist`);
