@@ -1,5 +1,5 @@
 /** The library: `createAttune(options)` → packs, emit, executions, start/stop. */
-import { resolveConfig } from './config.ts';
+import { ConfigError, resolveConfig } from './config.ts';
 import { misspeltEnv } from './config-env.ts';
 import { createContext, type ActorHandle } from './context.ts';
 import { createSql } from './db/sql.ts';
@@ -8,7 +8,7 @@ import { collectGarbage } from './db/retention.ts';
 import type { PackLoadResult } from './db/packs-repo.ts';
 import { countExecutions, executionChain, getExecution, listExecutions, waitForExecution } from './db/executions-repo.ts';
 import { executionTree } from './db/workflow-reads.ts';
-import { NotMigratedError, ValidationError, withDeadline } from './errors.ts';
+import { issuesLine, NotMigratedError, ValidationError, withDeadline } from './errors.ts';
 import { workflowControl } from './workflows/workflow-control.ts';
 import { coreHttp } from './actions/core-http.ts';
 import { coreSleep } from './actions/core-sleep.ts';
@@ -41,7 +41,9 @@ import { startSensor } from './actors/sensor/sensor.ts';
 import { newWorkerId, startWorker } from './actors/worker/worker.ts';
 import { operations } from './facade/operations.ts';
 import { checkHealth } from './facade/health.ts';
-import { actorNames, defaultActors, type Attune, type AttuneCreateOptions } from './facade/attune-api.ts';
+import { defaultActors, type Attune, type AttuneCreateOptions } from './facade/attune-api.ts';
+import { failAfterStop } from './facade/after-stop.ts';
+import * as args from './facade/arguments.ts';
 
 export { actorNames, defaultActors } from './facade/attune-api.ts';
 export type { ActorName, Attune, AttuneCreateOptions, StartOptions } from './facade/attune-api.ts';
@@ -53,6 +55,8 @@ const HEALTH_TIMEOUT_MS = 2000;
 export async function createAttune<const D extends readonly Definition[] = []>(
   options: AttuneCreateOptions<D> = {},
 ): Promise<Attune<TriggerPayloads<D>, ActionParams<D>>> {
+  const given = args.createOptionsSchema.safeParse(options);
+  if (!given.success) throw new ConfigError(`invalid Attune options: ${issuesLine(given.error)}`);
   const { definitions = [], ...rest } = options;
   const config = resolveConfig(rest);
   const log = options.logger ?? createLogger(config.logLevel);
@@ -100,7 +104,8 @@ export async function createAttune<const D extends readonly Definition[] = []>(
   }
   const ops = operations(ctx, sql);
 
-  return {
+  let stopped = false;
+  const api: Attune<TriggerPayloads<D>, ActionParams<D>> = {
     config,
     log,
     async migrate() {
@@ -122,32 +127,41 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     webhooks: ops.webhooks,
     rules: createRulesApi(ctx, sql),
     // `unknown`: the signature above types the payload per ref; emitEvent checks it is an object.
-    emit: async (ref: string, payload: unknown = {}, o: EmitOptions = {}) => {
+    emit: async (ref: string, payload: unknown = {}, given?: EmitOptions) => {
+      const o = args.options(args.emitOptionsSchema, given, 'emit options');
       const values = payload as Record<string, unknown>;
       return emitEvent(ctx, payloads, ref, triggers.get(ref)?.parse(values) ?? values, o);
     },
     executions: {
       get: async (id) => {
-        const row = await getExecution(sql, id);
+        const row = await getExecution(sql, args.executionId(id, 'executions.get'));
         return row && withoutSecrets(row);
       },
-      list: async (o) => (await listExecutions(sql, o)).map(withoutSecrets),
-      wait: async (id, o) => withoutSecrets(await waitForExecution(sql, id, o)),
-      chain: (id) => executionChain(sql, id),
+      list: async (o) => (await listExecutions(sql, args.options(args.listOptionsSchema, o, 'executions.list options'))).map(withoutSecrets),
+      wait: async (id, o) =>
+        withoutSecrets(
+          await waitForExecution(sql, args.executionId(id, 'executions.wait'), args.options(args.waitOptionsSchema, o, 'executions.wait options')),
+        ),
+      chain: async (id) => executionChain(sql, args.executionId(id, 'executions.chain')),
       cancel: async (id) => {
-        const row = await service.cancel(id);
+        const row = await service.cancel(args.executionId(id, 'executions.cancel'));
         if (row.status === 'canceling') await workflows.afterCancel(id);
         return row;
       },
-      tree: (id) => executionTree(sql, id),
-      rerun: (id, o) => service.rerun(id, o),
-      children: async (id) => (await listExecutions(sql, { parent: id, limit: 10_000 })).map(withoutSecrets),
+      tree: async (id) => executionTree(sql, args.executionId(id, 'executions.tree')),
+      rerun: async (id, o) => service.rerun(args.executionId(id, 'executions.rerun'), args.options(args.rerunOptionsSchema, o, 'executions.rerun options')),
+      children: async (id) => (await listExecutions(sql, { parent: args.executionId(id, 'executions.children'), limit: 10_000 })).map(withoutSecrets),
       counts: () => countExecutions(sql),
       watch: ops.live.watch,
       changes: ops.live.changes,
     },
-    workflows: { pause: (id) => workflows.pause(id), resume: (id) => workflows.resume(id), show: (ref) => workflows.show(ref) },
-    run: async (ref: string, params: unknown = {}, o?: RunOptions) => {
+    workflows: {
+      pause: async (id) => workflows.pause(args.executionId(id, 'workflows.pause')),
+      resume: async (id) => workflows.resume(args.executionId(id, 'workflows.resume')),
+      show: (ref) => workflows.show(ref),
+    },
+    run: async (ref: string, params: unknown = {}, given?: RunOptions) => {
+      const o = args.options(args.runOptionsSchema, given, 'run options');
       const values = params as Record<string, unknown>;
       actions.get(ref)?.check(values);
       return service.run(ref, values, o);
@@ -156,10 +170,16 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     workers: () => listWorkers(ctx, ctx.config.workerLiveMs),
     health: () => checkHealth({ redis, sql: config.useDatabase ? sql : null, actors: running, timeoutMs: HEALTH_TIMEOUT_MS }),
     streams: () => streamStats(redis, ctx.catalog, ctx.keys, { streamMaxLen: config.streamMaxLen, deadMaxLen: config.streams.deadMaxLen }),
-    gc: (o = {}) => collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun }),
+    gc: async (given) => {
+      const o = args.options(args.gcOptionsSchema, given, 'gc options');
+      return collectGarbage(sql, { olderThanMs: o.olderThanMs ?? config.retention.maxAgeMs, batchSize: config.retention.batchSize, dryRun: o.dryRun });
+    },
     dlq: deadLetters(redis, ctx.catalog),
-    async start(o = {}) {
+    async start(given) {
+      const o = args.options(args.startOptionsSchema, given, 'start options');
       const wanted = o.actors ?? defaultActors;
+      const twice = wanted.find((a, i) => wanted.indexOf(a) !== i || running.some((r) => r.name === a));
+      if (twice) throw new ValidationError(`start options: actors: "${twice}" is already running in this instance (each actor runs once per createAttune)`);
       const badRuntime = (o.runtimes ?? []).map((r) => runtimeProblem(r)).find((p) => p !== null);
       if (badRuntime) throw new ValidationError(`runtimes: ${badRuntime}`);
       if (config.useDatabase && wanted.some((a) => a !== 'worker')) {
@@ -178,8 +198,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
         else if (actor === 'scheduler') started.push(startScheduler(ctx, name));
         else if (actor === 'manager') started.push(startManager(ctx, name));
         else if (actor === 'workflow') started.push(startWorkflowActor(ctx, name));
-        else if (actor === 'worker') started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
-        else throw new ValidationError(`unknown actor "${String(actor)}" (known: ${actorNames.join(', ')})`);
+        else started.push(startWorker(ctx, { runtimes: o.runtimes, concurrency: o.concurrency }));
       }
       running.push(...started);
       // Every process running actors offers to trim; the trim lock lets one do it per period.
@@ -189,6 +208,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     },
     killRunningActions: () => killRunningGroups(),
     async stop() {
+      stopped = true;
       await Promise.all(running.splice(0).map((a) => a.stop()));
       await stopTrimmer?.();
       stopTrimmer = null;
@@ -199,4 +219,5 @@ export async function createAttune<const D extends readonly Definition[] = []>(
       unguard = null;
     },
   };
+  return failAfterStop(api, () => stopped);
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Logger } from 'pino';
 import { ConfigError, LOG_LEVELS, RUNTIMES, withEnv } from './config-env.ts';
 import { issuesLine } from './errors.ts';
+import { strictObject } from './did-you-mean.ts';
 
 export { ConfigError, RUNTIMES };
 
@@ -14,7 +15,7 @@ const identifier = /^[a-z_][a-z0-9_]*$/;
 
 export type Runtime = (typeof RUNTIMES)[number];
 
-export const optionsSchema = z.object({
+export const optionsSchema = strictObject({
   /** Redis URL (`REDIS_URL`, default `redis://127.0.0.1:6379`). */
   redis: z.string().min(1).optional(),
   /**
@@ -32,55 +33,49 @@ export const optionsSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, 'namespace may hold letters, digits, "_", "." and "-"')
     .optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
-  consumer: z
-    .object({
-      batchSize: z.number().int().min(1).max(5000).default(200),
-      blockMs: z.number().int().min(10).default(2000),
-      claimIdleMs: z.number().int().min(100).default(30_000),
-      claimEveryMs: z.number().int().min(50).default(5_000),
-      maxDeliveries: z.number().int().min(1).default(5),
-      maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
-      /** Handling not settled after this long (a query lost with its connection) is retried as after a transient error. */
-      handleDeadlineMs: z.number().int().min(1000).default(120_000),
-    })
-    .prefault({}),
+  consumer: strictObject({
+    batchSize: z.number().int().min(1).max(5000).default(200),
+    blockMs: z.number().int().min(10).default(2000),
+    claimIdleMs: z.number().int().min(100).default(30_000),
+    claimEveryMs: z.number().int().min(50).default(5_000),
+    maxDeliveries: z.number().int().min(1).default(5),
+    maxPayloadBytes: z.number().int().min(1024).default(1_048_576),
+    /** Handling not settled after this long (a query lost with its connection) is retried as after a transient error. */
+    handleDeadlineMs: z.number().int().min(1000).default(120_000),
+  }).prefault({}),
   /**
    * Ceiling of each stream read by a group: at this many entries (after trimming what every group
    * has acked) producers get a `BackPressureError`. Streams without a group keep `MAXLEN ~` this.
    */
   streamMaxLen: z.number().int().min(1000).default(1_000_000),
-  streams: z
-    .object({
-      /** How often one process (a lock) trims every stream behind its groups' oldest unacked entry. */
-      trimEveryMs: z.number().int().min(50).default(5000),
-      /** Approximate cap of the dead stream (`XADD MAXLEN ~`): the oldest dead letters go first. */
-      deadMaxLen: z.number().int().min(100).default(100_000),
-      /**
-       * A consumer idle this long holding nothing, and a worker registration or control stream silent
-       * this long, belong to a dead process and are removed (at least `workerLiveMs` and 2 × `blockMs`).
-       */
-      goneAfterMs: z.number().int().min(1000).default(300_000),
-    })
-    .prefault({}),
-  worker: z
-    .object({
-      id: z
-        .string()
-        .regex(/^[A-Za-z0-9_.-]+$/)
-        .optional(),
-      runtimes: z
-        .array(z.enum(RUNTIMES))
-        .min(1)
-        .default([...RUNTIMES]),
-      concurrency: z.number().int().min(1).max(1000).default(16),
-      heartbeatMs: z.number().int().min(100).default(2000),
-      defaultTimeoutMs: z.number().int().min(100).default(600_000),
-      outputLimitBytes: z.number().int().min(1024).default(1_048_576),
-      drainTimeoutMs: z.number().int().min(0).default(30_000),
-      /** On cancel: SIGTERM, then SIGKILL of the process group after this long. */
-      killGraceMs: z.number().int().min(0).default(5000),
-    })
-    .prefault({}),
+  streams: strictObject({
+    /** How often one process (a lock) trims every stream behind its groups' oldest unacked entry. */
+    trimEveryMs: z.number().int().min(50).default(5000),
+    /** Approximate cap of the dead stream (`XADD MAXLEN ~`): the oldest dead letters go first. */
+    deadMaxLen: z.number().int().min(100).default(100_000),
+    /**
+     * A consumer idle this long holding nothing, and a worker registration or control stream silent
+     * this long, belong to a dead process and are removed (at least `workerLiveMs` and 2 × `blockMs`).
+     */
+    goneAfterMs: z.number().int().min(1000).default(300_000),
+  }).prefault({}),
+  worker: strictObject({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/)
+      .optional(),
+    runtimes: z
+      .array(z.enum(RUNTIMES))
+      .min(1)
+      .default([...RUNTIMES]),
+    concurrency: z.number().int().min(1).max(1000).default(16),
+    heartbeatMs: z.number().int().min(100).default(2000),
+    defaultTimeoutMs: z.number().int().min(100).default(600_000),
+    outputLimitBytes: z.number().int().min(1024).default(1_048_576),
+    drainTimeoutMs: z.number().int().min(0).default(30_000),
+    /** On cancel: SIGTERM, then SIGKILL of the process group after this long. */
+    killGraceMs: z.number().int().min(0).default(5000),
+  }).prefault({}),
   /** A worker whose last heartbeat is older than this is dead. */
   workerLiveMs: z.number().int().min(200).default(10_000),
   /**
@@ -88,63 +83,53 @@ export const optionsSchema = z.object({
    * saving code-first definitions) before start fails with a `ServiceUnavailableError`.
    */
   startTimeoutMs: z.number().int().min(100).default(30_000),
-  scheduler: z
-    .object({
-      /** An execution whose runtime no live worker offers fails after this long. */
-      noWorkerTimeoutMs: z.number().int().min(100).default(60_000),
-      sweepEveryMs: z.number().int().min(50).default(1000),
-    })
-    .prefault({}),
+  scheduler: strictObject({
+    /** An execution whose runtime no live worker offers fails after this long. */
+    noWorkerTimeoutMs: z.number().int().min(100).default(60_000),
+    sweepEveryMs: z.number().int().min(50).default(1000),
+  }).prefault({}),
   /**
    * The HTTP server (webhooks, API, dashboard, metrics): `ATTUNE_HTTP_PORT`/`ATTUNE_HTTP_HOST`, or the
    * older `ATTUNE_WEBHOOK_PORT`/`ATTUNE_WEBHOOK_HOST`. Port 0 picks a free one.
    */
-  webhook: z
-    .object({
-      port: z.number().int().min(0).max(65535).optional(),
-      host: z.string().min(1).optional(),
-      bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
-      /** Bytes an SSE subscriber may leave unread before it is dropped (src/http/sse.ts). */
-      sseBufferBytes: z.number().int().min(16_384).default(1_048_576),
-    })
-    .prefault({}),
+  webhook: strictObject({
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().min(1).optional(),
+    bodyLimitBytes: z.number().int().min(1024).default(1_048_576),
+    /** Bytes an SSE subscriber may leave unread before it is dropped (src/http/sse.ts). */
+    sseBufferBytes: z.number().int().min(16_384).default(1_048_576),
+  }).prefault({}),
   /**
    * Finished executions, their enforcements and events are deleted after `maxAgeMs` (each manager
    * offers; one at a time). `ATTUNE_RETENTION_DAYS`, `ATTUNE_RETENTION_EVERY_MS`, `ATTUNE_RETENTION_BATCH_SIZE`.
    */
-  retention: z
-    .object({
-      maxAgeMs: z
-        .number()
-        .int()
-        .min(60_000)
-        .default(30 * 24 * 3600 * 1000),
-      everyMs: z
-        .number()
-        .int()
-        .min(1000)
-        .default(3600 * 1000),
-      batchSize: z.number().int().min(1).max(10_000).default(500),
-    })
-    .prefault({}),
+  retention: strictObject({
+    maxAgeMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(30 * 24 * 3600 * 1000),
+    everyMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(3600 * 1000),
+    batchSize: z.number().int().min(1).max(10_000).default(500),
+  }).prefault({}),
   /** Re-publishes executions stuck in `requested`/`scheduled` (runs inside each manager). */
-  reconciler: z
-    .object({
-      staleMs: z.number().int().min(100).default(300_000),
-      everyMs: z.number().int().min(50).default(30_000),
-    })
-    .prefault({}),
+  reconciler: strictObject({
+    staleMs: z.number().int().min(100).default(300_000),
+    everyMs: z.number().int().min(50).default(30_000),
+  }).prefault({}),
   /**
    * Policies (runs inside each manager): how often delayed executions whose time came (retries,
    * rate-limit windows) go back to the scheduler, and how often concurrency slots are audited
    * (a slot whose execution ended is freed, the first in line woken). See docs/policies.md.
    */
-  policies: z
-    .object({
-      pollMs: z.number().int().min(20).default(500),
-      auditEveryMs: z.number().int().min(50).default(5000),
-    })
-    .prefault({}),
+  policies: strictObject({
+    pollMs: z.number().int().min(20).default(500),
+    auditEveryMs: z.number().int().min(50).default(5000),
+  }).prefault({}),
 });
 
 export type AttuneOptionsInput = z.input<typeof optionsSchema> & {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The known name closest to a misspelt one (an unknown YAML key, runtime, template variable or environment variable). */
 
 function distance(a: string, b: string): number {
@@ -23,4 +25,19 @@ export function didYouMean(key: string, known: readonly string[]): string | null
     if (dist < bestD) [best, bestD] = [k, dist];
   }
   return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+/** A strict object whose unknown keys are named, each with a "did you mean" when one is close. */
+export function strictObject<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code !== 'unrecognized_keys') return undefined;
+      const named = iss.keys.map((k) => {
+        const hint = didYouMean(k, known);
+        return hint ? `"${k}" (did you mean "${hint}"?)` : `"${k}"`;
+      });
+      return `unknown key${iss.keys.length > 1 ? 's' : ''} ${named.join(', ')}; known: ${known.join(', ')}`;
+    },
+  });
 }

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { HandlerContext, InProcessHandler } from '../domain/action-handler.ts';
 import { ValidationError } from '../errors.ts';
+import { didYouMean } from '../did-you-mean.ts';
 import { definitionRef, isZodSchema, parametersFromZod, parseWithZod, type ParamsFromSpec, type ZodSchema } from './code-schema.ts';
 import { parametersSpecSchema, type ParametersSpec, type ParametersSpecInput } from './parameters.ts';
 
@@ -44,7 +45,11 @@ export interface ActionDefinition<Ref extends string = string, In = Record<strin
 export function defineAction<const Ref extends string, const S extends ZodSchema | ParametersSpecInput, R>(
   input: ActionInput<Ref, S, R>,
 ): ActionDefinition<Ref, ParamsIn<S>> {
-  const what = `action ${input.ref}`;
+  const what = `action ${typeof input?.ref === 'string' ? input.ref : '(no ref)'}`;
+  checkDefinitionKeys(input, actionKeys, what);
+  if (typeof input.handler !== 'function') throw new ValidationError(`${what}: handler must be a function, got ${typeof input.handler}`);
+  if (input.timeoutMs !== undefined && (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1))
+    throw new ValidationError(`${what}: timeoutMs must be a positive integer, got ${JSON.stringify(input.timeoutMs)}`);
   const { spec, parse } = codeParameters(input.ref, input.parameters, input.secrets, what);
   return {
     kind: 'action',
@@ -55,6 +60,17 @@ export function defineAction<const Ref extends string, const S extends ZodSchema
     handler: (params, ctx) => input.handler(parse(params) as ParamsOut<S>, ctx),
     check: (params) => void parse(params),
   };
+}
+
+const actionKeys = ['ref', 'description', 'parameters', 'secrets', 'timeoutMs', 'handler'];
+
+/** A definition must be an object of known keys: a misspelt one (`handle:`, `paramaters:`) is refused with a "did you mean". */
+export function checkDefinitionKeys(input: unknown, known: readonly string[], what: string): void {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError(`${what}: the definition must be an object`);
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length === 0) return;
+  const named = unknown.map((k) => (didYouMean(k, known) ? `"${k}" (did you mean "${didYouMean(k, known)}"?)` : `"${k}"`));
+  throw new ValidationError(`${what}: unknown key${unknown.length > 1 ? 's' : ''} ${named.join(', ')}; known: ${known.join(', ')}`);
 }
 
 /** The stored declarations of a code-first definition's parameters, and the check of the defining process (zod when given). */

@@ -7,7 +7,9 @@
  * and debounce.
  */
 import { z } from 'zod';
-import { didYouMean } from '../did-you-mean.ts';
+import { strictObject } from '../did-you-mean.ts';
+
+export { strictObject };
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -19,21 +21,6 @@ export const duration = z.union([z.number().int().positive(), z.string()]).trans
   if (ms <= 0) ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (like 500ms, 1s, 5m, 1h)` });
   return ms;
 });
-
-/** A strict object whose unknown keys are named, each with a "did you mean" when one is close. */
-export function strictObject<S extends z.ZodRawShape>(shape: S) {
-  const known = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (iss) => {
-      if (iss.code !== 'unrecognized_keys') return undefined;
-      const named = iss.keys.map((k) => {
-        const hint = didYouMean(k, known);
-        return hint ? `"${k}" (did you mean "${hint}"?)` : `"${k}"`;
-      });
-      return `unknown key${iss.keys.length > 1 ? 's' : ''} ${named.join(', ')}; known: ${known.join(', ')}`;
-    },
-  });
-}
 
 /** A template over the execution's parameters (`{{ parameters.host }}`) or the event (`{{ trigger.host }}`). */
 const keyTemplate = z.string().min(1);

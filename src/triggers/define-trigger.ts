@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { definitionRef, isZodSchema, jsonSchemaOf, parseWithZod, type PayloadFromSchema, type ZodSchema } from '../actions/code-schema.ts';
 import { ValidationError } from '../errors.ts';
+import { checkDefinitionKeys } from '../actions/define-action.ts';
 import { checkSchema, validatePayload, type PayloadSchema } from './payload-schema.ts';
 
 export type PayloadIn<S> = S extends ZodSchema ? z.input<S> : PayloadFromSchema<S>;
@@ -33,7 +34,9 @@ export interface TriggerDefinition<Ref extends string = string, Payload = Record
 export function defineTrigger<const Ref extends string, const S extends ZodSchema | PayloadSchema>(
   input: TriggerInput<Ref, S>,
 ): TriggerDefinition<Ref, PayloadIn<S>> {
-  const what = `trigger ${input.ref}`;
+  const what = `trigger ${typeof input?.ref === 'string' ? input.ref : '(no ref)'}`;
+  checkDefinitionKeys(input, ['ref', 'description', 'payload'], what);
+  if (input.payload === undefined) throw new ValidationError(`${what}: payload is required (a zod object schema or a payload_schema)`);
   if (!definitionRef.test(input.ref)) throw new ValidationError(`${what}: ref must look like "<pack>.<name>"`);
   const zod = isZodSchema(input.payload) ? (input.payload as z.ZodType<Record<string, unknown>>) : null;
   const payloadSchema = zod ? jsonSchemaOf(zod, what) : (input.payload as Record<string, unknown>);
