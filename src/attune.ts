@@ -116,6 +116,7 @@ export async function createAttune<const D extends readonly Definition[] = []>(
     packs: { load: loadPack, loadCore: () => loadPack(corePackDir), list: ops.catalog.packs },
     actions: {
       handle(ref, handler) {
+        if (typeof handler !== 'function') throw new ValidationError(`actions.handle("${ref}"): handler must be a function, got ${typeof handler}`);
         ctx.handlers.set(ref, handler);
         if (running.some((a) => a.name === 'worker'))
           log.warn({ action: ref }, 'handler registered after the worker started: only workers started later advertise and run it');

@@ -48,6 +48,8 @@ export function defineAction<const Ref extends string, const S extends ZodSchema
   const what = `action ${typeof input?.ref === 'string' ? input.ref : '(no ref)'}`;
   checkDefinitionKeys(input, actionKeys, what);
   if (typeof input.handler !== 'function') throw new ValidationError(`${what}: handler must be a function, got ${typeof input.handler}`);
+  if (input.secrets !== undefined && (!Array.isArray(input.secrets) || input.secrets.some((s) => typeof s !== 'string')))
+    throw new ValidationError(`${what}: secrets must be an array of parameter names, got ${JSON.stringify(input.secrets)}`);
   if (input.timeoutMs !== undefined && (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1))
     throw new ValidationError(`${what}: timeoutMs must be a positive integer, got ${JSON.stringify(input.timeoutMs)}`);
   const { spec, parse } = codeParameters(input.ref, input.parameters, input.secrets, what);

@@ -66,6 +66,8 @@ async function readAll<T extends { name: string }>(dir: string, read: (file: str
 }
 
 export async function loadPackDir(dir: string): Promise<PackDefinition> {
+  if (typeof dir !== 'string' || dir === '')
+    throw new ValidationError(`pack directory must be a path (a non-empty string), got ${JSON.stringify(dir) ?? String(dir)}`);
   const root = path.resolve(dir);
   const meta = await readYaml(path.join(root, 'pack.yaml'), packFileSchema);
   const ref = meta.ref ?? meta.name;

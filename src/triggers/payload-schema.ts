@@ -2,11 +2,12 @@
  * The JSON-schema subset that trigger YAML uses for `payload_schema` (and `parameters_schema`):
  * `type` (one or a list), `required`, `properties`, `additionalProperties: false`, `enum`,
  * `items`, `minimum`, `maximum`, `minLength`, `maxLength`. Other keywords (`format`,
- * `description`, …) are accepted and ignored. Pure: returns one message per problem, each
+ * `description`, …) are accepted and ignored, except one a typo away from a known one (refused). Pure: returns one message per problem, each
  * naming the path, so a refused payload says why. A library (ajv) would do more, but this
  * subset is all the packs use and keeps the dependency list short.
  */
 import { z } from 'zod';
+import { didYouMean } from '../did-you-mean.ts';
 
 export interface PayloadSchema {
   type?: string | string[];
@@ -37,13 +38,27 @@ const schemaShape: z.ZodType<PayloadSchema> = z.lazy(() =>
       minLength: z.number().int().min(0).optional(),
       maxLength: z.number().int().min(0).optional(),
     })
-    .loose(),
+    .loose()
+    .superRefine((node, ctx) => {
+      // Other keywords are ignored, so one misspelt (`propertise:`, `requried:`) would silently check nothing.
+      for (const key of Object.keys(node)) {
+        const hint = KEYWORDS.includes(key) ? null : didYouMean(key, KEYWORDS);
+        if (hint) ctx.addIssue({ code: 'custom', path: [key], message: `unknown keyword "${key}" (did you mean "${hint}"?)` });
+      }
+    }),
 );
+
+const KEYWORDS = ['type', 'required', 'properties', 'additionalProperties', 'enum', 'items', 'minimum', 'maximum', 'minLength', 'maxLength'];
 
 /** Checks that a stored schema uses the subset correctly; returns problems. */
 export function checkSchema(schema: unknown): string[] {
   const r = schemaShape.safeParse(schema ?? {});
-  return r.success ? [] : r.error.issues.map((i) => `payload_schema.${i.path.join('.')}: ${i.message}`);
+  const problems = r.success ? [] : r.error.issues.map((i) => `payload_schema${i.path.map((k) => `.${String(k)}`).join('')}: ${i.message}`);
+  const root = r.success ? r.data.type : undefined;
+  // An event payload is always a JSON object (emit refuses anything else): another root type matches nothing.
+  if (root !== undefined && root !== 'object' && !(Array.isArray(root) && root.includes('object')))
+    problems.push(`payload_schema.type: an event payload is always an object, so type must be "object", got ${JSON.stringify(root)}`);
+  return problems;
 }
 
 function typeOf(v: unknown): string {

@@ -1,5 +1,6 @@
 /** Mistakes of a plain-JavaScript caller get a clear error naming the option, field or value (never silently ignored, never a hang). */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createAttune, defineAction, defineTrigger } from '../../src/index.ts';
 import { disposeAttune, testAttune } from '../helpers.ts';
 
@@ -51,5 +52,25 @@ describe('library mistakes', () => {
     expect(() => defineAction(loose({ ref: 'x.y', parameters: {}, timeoutMs: '5s', handler: async () => 1 }))).toThrow(/timeoutMs must be a positive integer/);
     expect(() => defineTrigger(loose({ ref: 'x.t' }))).toThrow(/payload is required/);
     expect(() => defineTrigger(loose({ ref: 'x.t', payloadSchema: {} }))).toThrow(/unknown key "payloadSchema"/);
+  });
+
+  it('refuses a trigger payload schema that checks nothing, a non-function handler and a pack directory that is not a path', async () => {
+    expect(() => defineTrigger({ ref: 'x.t', payload: loose({ type: 'object', propertise: { a: { type: 'string' } } }) })).toThrow(
+      'trigger x.t: payload_schema.propertise: unknown keyword "propertise" (did you mean "properties"?)',
+    );
+    expect(() =>
+      defineTrigger({ ref: 'x.t', payload: loose({ type: 'object', properties: { a: { type: 'string', maxLenght: 3, format: 'email' } } }) }),
+    ).toThrow(/properties\.a\.maxLenght: unknown keyword "maxLenght" \(did you mean "maxLength"\?\)$/);
+    expect(() => defineTrigger({ ref: 'x.t', payload: z.string() })).toThrow(/type must be "object", got "string"/);
+    expect(() => defineAction(loose({ ref: 'x.y', parameters: { ab: { type: 'string' } }, secrets: 'ab', handler: async () => 1 }))).toThrow(
+      /secrets must be an array of parameter names, got "ab"/,
+    );
+    const attune = await testAttune('lib-mistakes-more');
+    try {
+      expect(() => attune.actions.handle('x.y', loose('notfn'))).toThrow('actions.handle("x.y"): handler must be a function, got string');
+      await expect(attune.packs.load(loose(undefined))).rejects.toThrow('pack directory must be a path (a non-empty string), got undefined');
+    } finally {
+      await disposeAttune(attune);
+    }
   });
 });
