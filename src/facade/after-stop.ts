@@ -6,7 +6,9 @@
 import { AttuneError } from '../errors.ts';
 
 /** Methods that return no promise: they throw instead of rejecting. */
-const syncMethods = new Set(['handle', 'killRunningActions']);
+const syncMethods = new Set(['handle']);
+/** Methods that need no connection and serve the stop itself (a second Ctrl-C kills what still runs while `stop()` drains). */
+const alwaysAllowed = new Set(['stop', 'killRunningActions']);
 
 function stoppedError(path: string): AttuneError {
   return new AttuneError(
@@ -20,7 +22,7 @@ export function failAfterStop<T extends object>(api: T, isStopped: () => boolean
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(api)) {
     const path = `${prefix}${key}`;
-    if (typeof value === 'function' && key !== 'stop') {
+    if (typeof value === 'function' && !alwaysAllowed.has(key)) {
       const fn = value as (...args: unknown[]) => unknown;
       out[key] = (...args: unknown[]) => {
         if (!isStopped()) return fn.apply(api, args);

@@ -39,7 +39,7 @@ const runShape = {
   wait: z.boolean().optional(),
   waitTimeoutMs: posInt.optional(),
   trace: text.optional(),
-  idempotencyKey: z.string().min(1).max(255).optional(),
+  idempotencyKey: z.string().optional(), // its length is checked by the service, with the value in the message
 };
 export const runOptionsSchema = strictObject(runShape);
 export const rerunOptionsSchema = strictObject({ ...runShape, fromTask: text.optional() });

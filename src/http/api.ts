@@ -35,8 +35,8 @@ export async function apiPlugin(app: FastifyInstance, opts: ApiPluginOptions): P
     if (err instanceof BadInput) return reply.code(400).send({ error: err.message, field: err.field });
     if (err instanceof NotFoundError) return reply.code(404).send({ error: err.message });
     if (err instanceof ValidationError) return reply.code(400).send({ error: err.message });
-    // Redis or Postgres unreachable, a stream full: the request may be sent again (not a 400, not a bug).
-    if (isTransient(err)) {
+    // Redis or Postgres unreachable, a stream full, the instance stopping: the request may be sent again (not a 400, not a bug).
+    if (isTransient(err) || (err as { code?: unknown }).code === 'ATTUNE_STOPPED') {
       attune.log.warn({ err: toError(err).message, url: req.url }, 'API request failed: a service is unavailable');
       return reply
         .code(503)
