@@ -1,12 +1,14 @@
 /**
  * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core):
  * the key is entered once; an action run from the UI shows its output line by line while it runs;
- * a running one is canceled; the list catches up after its feed reconnects; a rule is disabled; a
- * dead letter is replayed.
+ * a running one is canceled; the list catches up after its feed reconnects and pages back to older
+ * ones; a workflow's tasks show by name; long values stay inside a phone-width page; a rule is
+ * disabled; a dead letter is replayed; a revoked key is asked for again.
  * `DASHBOARD_SCREENSHOTS=1` also writes the pages to docs/img/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,18 +22,32 @@ const shot = async (page: Page, name: string) => {
   if (shots) await page.screenshot({ path: `${root}docs/img/${name}.png` });
 };
 
+const longName = 'a_very_long_action_name'.repeat(9).slice(0, 192);
+const tmp = mkdtempSync(`${tmpdir()}/attune-dashboard-`);
+
 describe('dashboard in headless Chromium', () => {
   let attune: Attune;
   let server: HttpServer;
   let browser: Browser;
   let page: Page;
+  let keyId: number;
 
   beforeAll(async () => {
     if (!existsSync(`${defaultWebDir}/index.html`)) execFileSync('npm', ['run', 'build:web'], { cwd: root, stdio: 'ignore' });
     attune = await testAttune('dashboard', { consumer: { blockMs: 200 } });
     await attune.packs.load(corePackDir);
+    await attune.packs.load(`${root}test/fixtures/rerun-pack`);
+    // An action whose ref is 200 characters long, for the layout check.
+    const longPack = `${tmp}/longref`;
+    mkdirSync(`${longPack}/actions`, { recursive: true });
+    writeFileSync(`${longPack}/pack.yaml`, 'name: longref\nversion: 0.0.1\n');
+    writeFileSync(
+      `${longPack}/actions/${longName}.yaml`,
+      `name: ${longName}\nruntime: shell\ncommand: echo "$ATTUNE_PARAM_BLOB"\nparameters:\n  blob: { type: string }\n`,
+    );
+    await attune.packs.load(longPack);
     // No sensor actor: the timer rule stays enabled but never fires, so the lists hold only what the test does.
-    await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager'] });
+    await attune.start({ actors: ['enforcer', 'scheduler', 'worker', 'manager', 'workflow'] });
     server = await startHttpServer(attune, { port: 0, host: '127.0.0.1', webDir: defaultWebDir });
     if (!existsSync('/usr/bin/chromium')) throw new Error("the dashboard test drives Debian's chromium: apt-get install -y chromium (.ci/run installs it)");
     browser = await chromium.launch({
@@ -45,10 +61,12 @@ describe('dashboard in headless Chromium', () => {
     await browser?.close();
     await server?.stop();
     await disposeAttune(attune);
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('asks for the key once and keeps it', async () => {
-    const { key } = await attune.apiKeys.create('operator', 'dashboard test');
+    const { key, record } = await attune.apiKeys.create('operator', 'dashboard test');
+    keyId = record.id;
     await page.goto(server.url);
     await page.getByLabel('API key').fill('atk_wrong');
     await page.getByRole('button', { name: 'Use this key' }).click();
@@ -109,6 +127,47 @@ describe('dashboard in headless Chromium', () => {
     await page.locator(`tr[data-id="${e.id}"] .status`, { hasText: 'succeeded' }).waitFor();
   });
 
+  it('pages back to older executions', async () => {
+    const first = (await attune.executions.list({ limit: 500 })).at(-1)!;
+    for (let i = 0; i < 50; i++) await attune.run('core.noop');
+    await page.goto(`${server.url}/#/executions`);
+    await page.locator('tbody tr').nth(49).waitFor();
+    expect(await page.locator(`tr[data-id="${first.id}"]`).count()).toBe(0);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.locator(`tr[data-id="${first.id}"]`).waitFor();
+    await page.getByRole('button', { name: 'Newest' }).click();
+    await page.locator(`tr[data-id="${first.id}"]`).waitFor({ state: 'detached' });
+  });
+
+  it("shows a workflow's tasks by name, in the order they ran, and a task's workflow", async () => {
+    const dir = tmp;
+    writeFileSync(`${dir}/gate`, '');
+    const flow = await attune.run('rerun.flow', { file: `${dir}/out`, gate: `${dir}/gate` });
+    expect((await attune.executions.wait(flow.id, { timeoutMs: 30_000 })).status).toBe('succeeded');
+    await page.goto(`${server.url}/#/executions/${flow.id}`);
+    const tasks = page.getByRole('table', { name: 'tasks' }).locator('tbody tr');
+    await tasks.nth(2).waitFor();
+    expect(await tasks.locator('td:first-child').allTextContents()).toEqual(['a', 'b', 'c']);
+    await tasks.first().getByRole('link').click();
+    await page.locator('.facts', { hasText: `task a of #${flow.id}` }).waitFor();
+  });
+
+  it('keeps a 200-character action ref and a 2 KB parameter inside a phone-width page', async () => {
+    const e = await attune.run(`longref.${longName}`, { blob: 'B'.repeat(2048) });
+    await attune.executions.wait(e.id, { timeoutMs: 30_000 });
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const hash of [`#/executions/${e.id}`, '#/executions', '#/rules']) {
+        await page.goto(`${server.url}/${hash}`);
+        await page.locator('h1').first().waitFor();
+        await page.locator('tbody tr, pre.output').first().waitFor();
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), hash).toBeLessThanOrEqual(390);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
+  });
+
   it('disables a rule', async () => {
     expect((await attune.rules.get('core.hello_world_timer'))?.enabled).toBe(true);
     await page.getByRole('link', { name: 'Rules' }).click();
@@ -146,5 +205,15 @@ describe('dashboard in headless Chromium', () => {
     await page.getByRole('link', { name: 'Streams' }).click();
     await page.locator('td', { hasText: 'event.created' }).first().waitFor();
     await shot(page, 'streams');
+  });
+
+  it('asks for a key again, saying why, when the saved one is revoked', async () => {
+    await page.goto(`${server.url}/#/executions`);
+    await page.locator('tbody tr').first().waitFor();
+    await attune.apiKeys.revoke(keyId);
+    await page.reload();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/saved key was refused/);
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('attune.apiKey'))).toBeNull();
   });
 });

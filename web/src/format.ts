@@ -10,8 +10,11 @@ export function duration(ms: number | null | undefined): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** The time of day; with the date too when it is not today (a list can reach back days). */
 export function time(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleTimeString() : '';
+  if (!iso) return '';
+  const at = new Date(iso);
+  return at.toDateString() === new Date().toDateString() ? at.toLocaleTimeString() : at.toLocaleString();
 }
 
 export function dateTime(iso: string | null | undefined): string {

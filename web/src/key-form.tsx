@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api, saveKey } from './api.ts';
 
-export function KeyForm({ onSave }: { onSave: (key: string) => void }) {
+export function KeyForm({ onSave, notice }: { onSave: (key: string) => void; notice?: string | null }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
@@ -26,9 +26,9 @@ export function KeyForm({ onSave }: { onSave: (key: string) => void }) {
         </p>
         <input id="key" type="password" autoComplete="off" value={key} onInput={(e) => setKey(e.currentTarget.value)} required />
         <button type="submit">Use this key</button>
-        {error && (
+        {(error ?? notice) && (
           <p role="alert" class="error">
-            {error}
+            {error ?? notice}
           </p>
         )}
       </form>

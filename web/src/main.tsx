@@ -1,7 +1,7 @@
 /** The dashboard: asks for an API key once (kept in localStorage), then routes by the URL hash. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { savedKey, saveKey } from './api.ts';
+import { KEY_REFUSED, savedKey, saveKey } from './api.ts';
 import { KeyForm } from './key-form.tsx';
 import { DeadLettersPage } from './pages/dead-letters.tsx';
 import { ExecutionPage } from './pages/execution.tsx';
@@ -10,6 +10,7 @@ import { RulesPage } from './pages/rules.tsx';
 import { StreamsPage } from './pages/streams.tsx';
 import { WorkersPage } from './pages/workers.tsx';
 import './style.css';
+import './layout.css';
 
 const sections = [
   ['#/executions', 'Executions'],
@@ -41,8 +42,20 @@ function Page({ hash }: { hash: string }) {
 
 function App() {
   const [key, setKey] = useState(savedKey());
+  const [refused, setRefused] = useState<string | null>(null);
   const hash = useHash();
-  if (!key) return <KeyForm onSave={(k) => (saveKey(k), setKey(k))} />;
+  // A saved key the server refuses (revoked, or from another installation): ask for one again, saying why.
+  useEffect(() => {
+    const on = (e: Event) => {
+      if (!savedKey()) return;
+      saveKey(null);
+      setKey(null);
+      setRefused(`The saved key was refused: ${(e as CustomEvent<string>).detail}`);
+    };
+    addEventListener(KEY_REFUSED, on);
+    return () => removeEventListener(KEY_REFUSED, on);
+  }, []);
+  if (!key) return <KeyForm notice={refused} onSave={(k) => (saveKey(k), setKey(k), setRefused(null))} />;
   return (
     <>
       <header>

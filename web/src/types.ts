@@ -14,6 +14,10 @@ export interface Execution {
   trace: string;
   attempt: number;
   retry_of: number | null;
+  /** The workflow this is a task of, and the task's name (and item index in a with-items task). */
+  parent_id: number | null;
+  task_name: string | null;
+  item_index: number | null;
   requested_at: string;
   scheduled_at: string | null;
   started_at: string | null;

@@ -1,10 +1,11 @@
 /** One execution: status, parameters (secrets come masked from the API), result, live output, timeline, children. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { listen, useAction, useGet } from '../api.ts';
 import { dateTime, duration, json, runTime, terminal } from '../format.ts';
 import { Status } from '../status.tsx';
 import type { Change, Execution, Page } from '../types.ts';
 import { useNow } from './executions.tsx';
+import { Tasks } from './tasks.tsx';
 
 interface Line {
   id: string;
@@ -62,25 +63,39 @@ export function ExecutionPage({ id }: { id: number }) {
   const exec = useGet<Execution>(`/executions/${id}`);
   const children = useGet<Page<Execution>>(`/executions/${id}/children`);
   const act = useAction(exec.reload);
-  useEffect(() => listen('/events/executions', { change: (c) => (c as Change).id === id && exec.reload() }, exec.reload), [id]);
   const e = exec.data;
+  // Its own changes reload it; while it runs, changes of later executions may be its tasks, so its children reload too.
+  const running = useRef(false);
+  running.current = Boolean(e && !terminal.has(e.status));
+  const both = () => (exec.reload(), children.reload());
+  const onChange = (c: Change) => (c.id === id ? both() : c.id > id && running.current && children.reload());
+  useEffect(() => listen('/events/executions', { change: (c) => onChange(c as Change) }, both), [id]);
   const now = useNow(Boolean(e?.started_at && !e.finished_at));
-  if (exec.error)
+  const back = (
+    <p>
+      <a href="#/executions">← Executions</a>
+    </p>
+  );
+  if (!e)
     return (
-      <p role="alert" class="error">
-        {exec.error}
-      </p>
+      <>
+        {back}
+        {exec.error ? (
+          <p role="alert" class="error">
+            {exec.error}
+          </p>
+        ) : (
+          <p class="hint">Loading…</p>
+        )}
+      </>
     );
-  if (!e) return <p class="hint">Loading…</p>;
   const rerun = async () => {
     const next = (await act.run('POST', `/executions/${id}/rerun`)) as Execution | null;
     if (next) location.hash = `#/executions/${next.id}`;
   };
   return (
     <>
-      <p>
-        <a href="#/executions">← Executions</a>
-      </p>
+      {back}
       <h1>
         #{e.id} {e.action_ref} <Status status={e.status} />
       </h1>
@@ -93,9 +108,9 @@ export function ExecutionPage({ id }: { id: number }) {
         <button type="button" onClick={() => void rerun()} disabled={act.busy}>
           Run again
         </button>
-        {act.error && (
+        {(act.error ?? exec.error) && (
           <span role="alert" class="error">
-            {act.error}
+            {act.error ?? exec.error}
           </span>
         )}
       </div>
@@ -116,6 +131,14 @@ export function ExecutionPage({ id }: { id: number }) {
             </>
           ) : null}
         </dd>
+        {e.parent_id ? (
+          <>
+            <dt>workflow</dt>
+            <dd>
+              task <strong>{e.task_name}</strong> of <a href={`#/executions/${e.parent_id}`}>#{e.parent_id}</a>
+            </dd>
+          </>
+        ) : null}
         <dt>trace</dt>
         <dd class="mono">{e.trace}</dd>
       </dl>
@@ -133,18 +156,7 @@ export function ExecutionPage({ id }: { id: number }) {
           <pre>{e.result ? json(e.result) : '—'}</pre>
         </section>
       </div>
-      {(children.data?.items.length ?? 0) > 0 && (
-        <>
-          <h2>Children</h2>
-          <ul>
-            {children.data!.items.map((c) => (
-              <li>
-                <a href={`#/executions/${c.id}`}>#{c.id}</a> {c.action_ref} <Status status={c.status} />
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <Tasks items={children.data?.items ?? []} now={now} />
     </>
   );
 }

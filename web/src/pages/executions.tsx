@@ -22,7 +22,15 @@ export function useNow(active: boolean): number {
 export function ExecutionsPage() {
   const [status, setStatus] = useState('');
   const [action, setAction] = useState('');
-  const query = new URLSearchParams({ limit: '50', ...(status ? { status } : {}), ...(action ? { action } : {}) });
+  // Cursors of the pages shown before this one (`next` of each): the last is this page's `before`.
+  const [cursors, setCursors] = useState<number[]>([]);
+  const before = cursors.at(-1);
+  const query = new URLSearchParams({
+    limit: '50',
+    ...(status ? { status } : {}),
+    ...(action ? { action } : {}),
+    ...(before ? { before: String(before) } : {}),
+  });
   const list = useGet<Page<Execution>>(`/executions?${query}`);
   const [live, setLive] = useState(false);
   const items = list.data?.items ?? [];
@@ -36,36 +44,36 @@ export function ExecutionsPage() {
       {
         change: (c) => {
           const change = c as Change;
-          if (known.has(change.id) || !status || change.status === status) {
+          if (known.has(change.id) || (!before && (!status || change.status === status))) {
             clearTimeout(timer);
             timer = setTimeout(list.reload, 150);
           }
         },
       },
       list.reload,
+      setLive,
     );
-    setLive(true);
     return () => (clearTimeout(timer), close(), setLive(false));
-  }, [status, action, items.map((e) => e.id).join()]);
+  }, [status, action, before, items.map((e) => e.id).join()]);
 
   const now = useNow(items.some((e) => e.started_at && !e.finished_at));
   return (
     <>
       <h1>
-        Executions <small class="hint">{live ? 'live' : ''}</small>
+        Executions <small class="hint">{live ? 'live' : 'not live, connecting…'}</small>
       </h1>
       <RunForm />
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           Status{' '}
-          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+          <select value={status} onChange={(e) => (setStatus(e.currentTarget.value), setCursors([]))}>
             {statuses.map((s) => (
               <option value={s}>{s || 'any'}</option>
             ))}
           </select>
         </label>
         <label>
-          Action <input value={action} placeholder="core.echo" onChange={(e) => setAction(e.currentTarget.value.trim())} />
+          Action <input value={action} placeholder="core.echo" onChange={(e) => (setAction(e.currentTarget.value.trim()), setCursors([]))} />
         </label>
       </form>
       {list.error && (
@@ -90,7 +98,7 @@ export function ExecutionsPage() {
               <td>
                 <a href={`#/executions/${e.id}`}>#{e.id}</a>
               </td>
-              <td>{e.action_ref}</td>
+              <td class="ref">{e.action_ref}</td>
               <td>
                 <Status status={e.status} />
               </td>
@@ -102,6 +110,19 @@ export function ExecutionsPage() {
         </tbody>
       </table>
       {list.data && items.length === 0 && <p class="hint">No executions match.</p>}
+      {(before || list.data?.next) && (
+        <nav class="toolbar pager" aria-label="pages">
+          <button type="button" class="quiet" disabled={!before} onClick={() => setCursors([])}>
+            Newest
+          </button>
+          <button type="button" class="quiet" disabled={!before} onClick={() => setCursors((c) => c.slice(0, -1))}>
+            ← Newer
+          </button>
+          <button type="button" class="quiet" disabled={!list.data?.next} onClick={() => setCursors((c) => [...c, list.data!.next!])}>
+            Older →
+          </button>
+        </nav>
+      )}
     </>
   );
 }

@@ -46,11 +46,11 @@ export function RulesPage() {
         <tbody>
           {(rules.data?.items ?? []).map((r) => (
             <tr key={r.ref} data-ref={r.ref}>
-              <td>
+              <td class="ref">
                 <strong>{r.ref}</strong>
                 <div class="hint">{r.description}</div>
               </td>
-              <td>
+              <td class="ref">
                 {r.trigger_ref} → {r.action_ref}
               </td>
               <td>
