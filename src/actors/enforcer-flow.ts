@@ -20,8 +20,16 @@ export interface FlowOutcome {
   debounced: DebouncedMatch[];
 }
 
+/** A window as the user wrote it (`per: 1h` reads `1h`, not `60m`). */
 function ms(n: number): string {
-  return n % 60_000 === 0 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`;
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (n % size === 0) return `${n / size}${unit}`;
+  return `${n}ms`;
 }
 
 export async function applyFlow(

@@ -195,7 +195,7 @@ describe('dashboard in headless Chromium', () => {
     await rows.nth(24).waitFor();
     expect(await rows.first().locator('.status').textContent()).toBe('throttled');
     expect(await rows.first().locator('td').nth(3).textContent()).toBe('web-1');
-    expect(await rows.first().locator('td.why').textContent()).toMatch(/^throttled: 1 enforcement\(s\) per 60m for key "web-1"/);
+    expect(await rows.first().locator('td.why').textContent()).toMatch(/^throttled: 1 enforcement\(s\) per 1h for key "web-1"/);
     expect(await page.locator(`tr[data-id="${made!.id}"]`).count()).toBe(0);
     await shot(page, 'rule-enforcements', true);
     await page.getByRole('button', { name: 'Older →' }).click();
