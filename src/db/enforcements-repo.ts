@@ -20,6 +20,8 @@ export interface EnforcementRow {
 
 export interface EnforcementListOptions {
   status?: string;
+  /** Keyset cursor: only enforcements with a smaller id (the `next` of the previous page). */
+  before?: number;
   limit?: number;
 }
 
@@ -30,5 +32,6 @@ export async function listEnforcements(sql: Sql, ruleRef: string, o: Enforcement
     select f.id, f.rule_ref, f.event_id, f.status, f.flow_key, f.reason, x.id as execution_id, f.created_at
     from enforcement f left join execution x on x.enforcement_id = f.id
     where f.rule_ref = ${ruleRef} and (${o.status ?? null}::text is null or f.status = ${o.status ?? null})
+      ${o.before ? sql`and f.id < ${o.before}` : sql``}
     order by f.id desc limit ${limit}`;
 }

@@ -73,3 +73,18 @@ export function route<
 /** Path parameters used by several routes. */
 export const idParams = z.object({ id: z.coerce.number().int().positive().describe('execution id') });
 export const refParams = z.object({ ref: z.string().regex(/^[^.\s]+\.[^\s]+$/, 'a ref looks like "<pack>.<name>"') });
+
+/** The `before`/`limit` query of a keyset-paged list (newest first; `before` is the previous page's `next`). */
+export const pageQuery = {
+  before: z.coerce.number().int().positive().optional().describe('cursor: the `next` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+};
+
+/**
+ * One page of a list fetched with `limit + 1` rows: the extra row only tells whether there is a
+ * next page, so `next` (the last item's id, the following page's `before`) is never a page of nothing.
+ */
+export function keysetPage<T extends { id: number }>(rows: T[], limit: number): { items: T[]; next: number | null } {
+  const items = rows.slice(0, limit);
+  return { items, next: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+}

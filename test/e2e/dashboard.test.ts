@@ -3,8 +3,9 @@
  * the key is entered once; an action run from the UI shows its output line by line while it runs;
  * a running one is canceled; the list catches up after its feed reconnects and pages back to older
  * ones; a workflow's tasks show by name; long values stay inside a phone-width page; a rule is
- * disabled; a dead letter is replayed; a revoked key is asked for again.
- * `DASHBOARD_SCREENSHOTS=1` also writes the pages to docs/img/.
+ * disabled; a rule's enforcements say why an event did not run; a dead letter is replayed; a
+ * revoked key is asked for again. `DASHBOARD_SCREENSHOTS=1` also writes the pages to docs/img/
+ * (or to `DASHBOARD_SCREENSHOTS_DIR`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,9 +18,9 @@ import { defaultWebDir, startHttpServer, type HttpServer } from '../../src/http/
 import { corePackDir, disposeAttune, eventually, probe, testAttune } from '../helpers.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const shots = process.env.DASHBOARD_SCREENSHOTS === '1';
-const shot = async (page: Page, name: string) => {
-  if (shots) await page.screenshot({ path: `${root}docs/img/${name}.png` });
+const shotDir = process.env.DASHBOARD_SCREENSHOTS_DIR ?? (process.env.DASHBOARD_SCREENSHOTS === '1' ? `${root}docs/img` : null);
+const shot = async (page: Page, name: string, fullPage = false) => {
+  if (shotDir) await page.screenshot({ path: `${shotDir}/${name}.png`, fullPage });
 };
 
 const longName = 'a_very_long_action_name'.repeat(9).slice(0, 192);
@@ -178,6 +179,37 @@ describe('dashboard in headless Chromium', () => {
     await row.getByRole('button', { name: 'Dry run' }).click();
     await page.getByRole('region', { name: 'dry run' }).waitFor();
     await shot(page, 'rules');
+  });
+
+  it("opens a rule's enforcements: why each event did not run, the execution it made, older pages, phone width", async () => {
+    const flow = { throttle: { limit: 1, per: '1h', key: '{{ trigger.host }}' } };
+    await attune.rules.create({ name: 'throttled', pack: 'core', trigger: { type: 'core.event' }, action: { ref: 'core.noop' }, flow });
+    for (let n = 0; n < 30; n++) await attune.emit('core.event', { host: 'web-1', n });
+    await eventually('30 enforcements', async () => (await attune.rules.enforcements('core.throttled', { limit: 100 })).length === 30);
+    const [made] = await attune.rules.enforcements('core.throttled', { status: 'created' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${server.url}/#/rules`);
+    await page.reload(); // the list as it is now, also when the last test left it open
+    await page.locator('tr[data-ref="core.throttled"]').getByRole('link', { name: 'Enforcements' }).click();
+    const rows = page.getByRole('table', { name: 'enforcements' }).locator('tbody tr');
+    await rows.nth(24).waitFor();
+    expect(await rows.first().locator('.status').textContent()).toBe('throttled');
+    expect(await rows.first().locator('td').nth(3).textContent()).toBe('web-1');
+    expect(await rows.first().locator('td.why').textContent()).toMatch(/^throttled: 1 enforcement\(s\) per 60m for key "web-1"/);
+    expect(await page.locator(`tr[data-id="${made!.id}"]`).count()).toBe(0);
+    await shot(page, 'rule-enforcements', true);
+    await page.getByRole('button', { name: 'Older →' }).click();
+    const created = page.locator(`tr[data-id="${made!.id}"]`);
+    await created.locator('.status', { hasText: 'created' }).waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(page, 'rule-enforcements-phone');
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
+    await created.getByRole('link', { name: `#${made!.execution_id}` }).click();
+    await page.locator('h1', { hasText: 'core.noop' }).waitFor();
   });
 
   it('replays a dead letter', async () => {

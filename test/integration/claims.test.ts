@@ -64,9 +64,9 @@ describe('execution claims', () => {
     await redis.set(ctx.keys.executionClaim(6), 'w1'); // a claim taken before lives were recorded
     const next = claimsOf('w1', 'lifeB', ['dead']);
     expect(await next.claim([delivery(4), delivery(5), delivery(6), delivery(7)])).toEqual([
-      { kind: 'ours' },
-      { kind: 'ours' },
-      { kind: 'ours' },
+      { kind: 'ours', owner: 'w1' },
+      { kind: 'ours', owner: 'dead' },
+      { kind: 'ours', owner: 'w1' },
       { kind: 'won' },
     ]);
   });

@@ -237,10 +237,14 @@ describe.each(['actor', 'launcher'] as const)('execution machine, started as %s'
     expect([...alive.reportSkipped.calls, ...stopped.reportSkipped.calls]).toHaveLength(0);
   });
 
-  it('our own claim from a previous life: reported abandoned, not run again', async () => {
-    const e = startExecution(way, { kind: 'ours' });
+  it('our own claim from a previous life: reported abandoned, naming the life that ran it, not run again', async () => {
+    const e = startExecution(way, { kind: 'ours', owner: 'w-dead-predecessor' });
     await settle();
-    expect(e.reportSkipped.last().input.status).toBe('abandoned');
+    expect(e.reportSkipped.last().input).toMatchObject({
+      status: 'abandoned',
+      reason: 'worker w-dead-predecessor was lost while running this execution; not run again',
+      ranBy: 'w-dead-predecessor',
+    });
     expect(e.run.calls).toHaveLength(0);
   });
 

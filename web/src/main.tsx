@@ -6,6 +6,7 @@ import { KeyForm } from './key-form.tsx';
 import { DeadLettersPage } from './pages/dead-letters.tsx';
 import { ExecutionPage } from './pages/execution.tsx';
 import { ExecutionsPage } from './pages/executions.tsx';
+import { RulePage } from './pages/rule.tsx';
 import { RulesPage } from './pages/rules.tsx';
 import { StreamsPage } from './pages/streams.tsx';
 import { WorkersPage } from './pages/workers.tsx';
@@ -33,6 +34,8 @@ function useHash(): string {
 function Page({ hash }: { hash: string }) {
   const execution = /^#\/executions\/(\d+)$/.exec(hash);
   if (execution) return <ExecutionPage id={Number(execution[1])} />;
+  const rule = /^#\/rules\/(.+)$/.exec(hash);
+  if (rule) return <RulePage key={rule[1]} ruleRef={decodeURIComponent(rule[1]!)} />;
   if (hash.startsWith('#/rules')) return <RulesPage />;
   if (hash.startsWith('#/workers')) return <WorkersPage />;
   if (hash.startsWith('#/streams')) return <StreamsPage />;

@@ -36,3 +36,15 @@ export interface Page<T> {
   items: T[];
   next?: number | null;
 }
+
+/** What a rule made of one event (`GET /rules/{ref}/enforcements`). */
+export interface Enforcement {
+  id: number;
+  event_id: string;
+  /** `created`, `failed`, or what flow control decided: `throttled`, `debounced`, `deduplicated`. */
+  status: string;
+  flow_key: string | null;
+  reason: string | null;
+  execution_id: number | null;
+  created_at: string;
+}

@@ -53,8 +53,8 @@ export function createClaims(ctx: AttuneContext, o: ClaimsOptions): Claims {
         const executionId = d.message.payload.executionId;
         // Taken by this life: it runs it now or has run it (a republished or duplicate entry).
         if (owner === o.workerId && life === o.life) return [d, { kind: 'duplicate' }];
-        if ((owner === o.workerId || (owner !== null && o.previousLives.has(owner))) && !o.isRunning(executionId) && !wonNow.has(executionId))
-          return [d, { kind: 'ours' }];
+        if (owner !== null && (owner === o.workerId || o.previousLives.has(owner)) && !o.isRunning(executionId) && !wonNow.has(executionId))
+          return [d, { kind: 'ours', owner }];
         if (owner === null || owner === o.workerId || alive) return [d, { kind: 'duplicate' }];
         return [d, { kind: 'stale', owner }];
       }),

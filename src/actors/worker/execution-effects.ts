@@ -4,12 +4,12 @@ import type { ExecutionContext, ExecutionEffects, ExecutionEvent, ExecutionMachi
 
 /** What to report for an execution that was not run: canceled while queued, or abandoned by a lost owner. */
 export function skipReport<J>(context: ExecutionContext<J>): SkipReport<J> {
-  if (context.claim.kind === 'canceled') return { job: context.job, status: 'canceled', reason: 'canceled before it started' };
-  const owner = context.claim.kind === 'stale' ? context.claim.owner : 'this worker (a previous life)';
-  const reason = `worker ${owner} was lost while running this execution; not run again`;
-  return context.claim.kind === 'stale'
-    ? { job: context.job, status: 'abandoned', reason, ranBy: context.claim.owner }
-    : { job: context.job, status: 'abandoned', reason };
+  const claim = context.claim;
+  if (claim.kind === 'canceled') return { job: context.job, status: 'canceled', reason: 'canceled before it started' };
+  // `ours`: a previous life of this worker id, or a dead predecessor on this host; `stale`: a worker elsewhere, confirmed lost.
+  const owner = claim.kind === 'ours' || claim.kind === 'stale' ? claim.owner : null;
+  const reason = `worker ${owner ?? '(unknown)'} was lost while running this execution; not run again`;
+  return owner === null ? { job: context.job, status: 'abandoned', reason } : { job: context.job, status: 'abandoned', reason, ranBy: owner };
 }
 
 type Self = { send(event: ExecutionEvent): void };

@@ -23,7 +23,7 @@ import { assign, setup } from 'xstate';
 import type { RunOutcome } from '../../runtimes/types.ts';
 
 /** What the claim found: ours to run, canceled while queued, or started before (by whom). */
-export type Claim = { kind: 'won' } | { kind: 'canceled' } | { kind: 'duplicate' } | { kind: 'ours' } | { kind: 'stale'; owner: string };
+export type Claim = { kind: 'won' } | { kind: 'canceled' } | { kind: 'duplicate' } | { kind: 'ours'; owner: string } | { kind: 'stale'; owner: string };
 
 /** How a run was asked to end early; the abort reason its signal carries. */
 export type Ending = 'cancel' | 'timeout' | 'stop';

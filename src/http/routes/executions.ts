@@ -1,15 +1,14 @@
 /** `/api/v1/executions`: list (filters, keyset pagination), get, run, cancel, rerun, children, output and status feeds. */
 import { z } from 'zod';
 import { executionStatuses, NotFoundError } from '../../facade/schemas.ts';
-import { idParams, route, type Route } from '../route.ts';
+import { idParams, keysetPage, pageQuery, route, type Route } from '../route.ts';
 
 const listQuery = z.object({
   status: z.enum(executionStatuses).optional(),
   action: z.string().min(1).optional().describe('action ref'),
   trace: z.string().min(1).optional(),
   parent: z.coerce.number().int().positive().optional().describe('children of this execution'),
-  before: z.coerce.number().int().positive().optional().describe('cursor: the `next` of the previous page'),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  ...pageQuery,
 });
 
 const runBody = z.object({
@@ -36,12 +35,7 @@ export const executionRoutes: Route[] = [
     tag: 'executions',
     summary: 'List executions, newest first; page with `before` = the previous page’s `next` (null on the last page)',
     query: listQuery,
-    handler: async ({ attune, query }) => {
-      // One row more than the page tells whether there is a next page, so `next` is never a page of nothing.
-      const rows = await attune.executions.list({ ...query, limit: query.limit + 1 });
-      const items = rows.slice(0, query.limit);
-      return { items, next: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
-    },
+    handler: async ({ attune, query }) => keysetPage(await attune.executions.list({ ...query, limit: query.limit + 1 }), query.limit),
   }),
   route({
     method: 'GET',

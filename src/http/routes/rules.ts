@@ -1,12 +1,18 @@
 /** `/api/v1/rules`: CRUD (admin), enable/disable (operator), dry-run (viewer: it writes nothing). */
 import { z } from 'zod';
-import { NotFoundError, ruleFileSchema } from '../../facade/schemas.ts';
-import { refParams, route, type Route } from '../route.ts';
+import { enforcementStatuses, NotFoundError, ruleFileSchema } from '../../facade/schemas.ts';
+import { keysetPage, pageQuery, refParams, route, type Route } from '../route.ts';
 
 const listQuery = z.object({
   pack: z.string().min(1).optional(),
   trigger: z.string().min(1).optional(),
   enabled: z.enum(['true', 'false']).optional(),
+});
+const enforcementsQuery = z.object({
+  status: z
+    .enum(enforcementStatuses, { error: (iss) => `unknown enforcement status ${JSON.stringify(iss.input)} (known: ${enforcementStatuses.join(', ')})` })
+    .optional(),
+  ...pageQuery,
 });
 const dryRunBody = z.object({
   rule: z.union([z.string().min(1), ruleFileSchema]).describe('a stored rule’s ref, or a rule definition'),
@@ -37,6 +43,32 @@ export const ruleRoutes: Route[] = [
       const r = await attune.rules.get(params.ref);
       if (!r) throw new NotFoundError(`no rule "${params.ref}"`);
       return r;
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/rules/:ref/enforcements',
+    role: 'viewer',
+    tag: 'rules',
+    summary:
+      'What the rule made of each event, newest first: the execution, or why none (`throttled`, `debounced`, `deduplicated` with the flow key and reason, or `failed`); page with `before` = the previous page’s `next` (null on the last page)',
+    params: refParams,
+    query: enforcementsQuery,
+    handler: async ({ attune, params, query }) => {
+      const rows = await attune.rules.enforcements(params.ref, { ...query, limit: query.limit + 1 });
+      const page = keysetPage(rows, query.limit);
+      return {
+        ...page,
+        items: page.items.map((r) => ({
+          id: r.id,
+          event_id: r.event_id,
+          status: r.status,
+          flow_key: r.flow_key,
+          reason: r.reason,
+          execution_id: r.execution_id,
+          created_at: r.created_at,
+        })),
+      };
     },
   }),
   route({

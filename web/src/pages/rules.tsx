@@ -1,4 +1,4 @@
-/** Rules: enable or disable each, and dry-run one against recent events (writes nothing). */
+/** Rules: enable or disable each, dry-run one against recent events (writes nothing), open one's enforcements. */
 import { useState } from 'preact/hooks';
 import { useAction, useGet } from '../api.ts';
 import { json } from '../format.ts';
@@ -64,6 +64,9 @@ export function RulesPage() {
                   <button type="button" class="quiet" disabled={act.busy} onClick={() => void dryRun(r.ref)}>
                     Dry run
                   </button>
+                  <a class="button quiet" href={`#/rules/${encodeURIComponent(r.ref)}`}>
+                    Enforcements
+                  </a>
                 </div>
               </td>
             </tr>
