@@ -185,3 +185,9 @@ export async function actionParameterSpecs(sql: Sql | TransactionSql, refs: stri
   const rows = await sql<{ ref: string; parameters: unknown }[]>`select ref, parameters from action where ref = any(${refs})`;
   return new Map(rows.map((r) => [r.ref, r.parameters]));
 }
+
+/** Every stored action ref (for a "did you mean" when one is unknown). */
+export async function actionRefs(sql: Sql | TransactionSql): Promise<string[]> {
+  const rows = await sql<{ ref: string }[]>`select ref from action`;
+  return rows.map((r) => r.ref);
+}

@@ -2,8 +2,9 @@
  * Stores a loaded pack: every rule checked first (`rules/rule-check.ts`), the file conventions
  * (StackStorm's `runner_type`, a timeout in seconds) turned into rows, then one transaction.
  */
-import { actionParameterSpecs, storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
+import { actionParameterSpecs, actionRefs, storePack, triggerPayloadSchemas, type PackLoadResult } from '../db/packs-repo.ts';
 import type { Sql } from '../db/sql.ts';
+import { didYouMean } from '../did-you-mean.ts';
 import { ValidationError } from '../errors.ts';
 import { unrenderedProblemsOf } from '../actions/parameters.ts';
 import { checkedRule } from '../rules/rule-check.ts';
@@ -27,6 +28,16 @@ export async function savePack(sql: Sql, def: PackDefinition, key: KeySource): P
   const refs = [...def.rules.map((r) => r.action.ref), ...tasks.flatMap(({ t }) => (t.action ? [t.action] : []))];
   const specs = await actionParameterSpecs(sql, [...new Set(refs)]);
   for (const a of def.actions) specs.set(`${def.ref}.${a.name}`, a.parameters);
+  // a task naming an unknown action would fail as a child at run time: refused here, as a rule's is
+  const unknown = tasks.filter(({ t }) => t.action !== undefined && !specs.has(t.action));
+  if (unknown.length > 0) {
+    const known = [...new Set([...specs.keys(), ...(await actionRefs(sql))])];
+    const problems = unknown.map(({ name, task, t }) => {
+      const hint = didYouMean(t.action!, known);
+      return `action "${name}" workflow: task "${task}" field action: action "${t.action}" does not exist (${hint ? `did you mean "${hint}"? or ` : ''}load its pack first)`;
+    });
+    throw new ValidationError(`${def.path}/actions: ${problems.join('; ')}`);
+  }
   // a task's input its action would refuse fails the child at run time: refused here, when its action is known
   const taskProblems = tasks.flatMap(({ name, task, t }) =>
     t.action ? unrenderedProblemsOf(specs.get(t.action), t.input).map((p) => `action "${name}" workflow: task "${task}" field input: ${p}`) : [],

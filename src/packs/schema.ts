@@ -7,6 +7,7 @@ import { parametersSpecSchema } from '../actions/parameters.ts';
 import { RUNTIMES } from '../config.ts';
 import { actionPolicySchema, flowControlSchema, policyProblems, retryPolicySchema, strictObject } from '../domain/policy-schema.ts';
 import { runtimeProblem } from '../domain/runtime-names.ts';
+import { checkSchema } from '../triggers/payload-schema.ts';
 import type { WorkflowDef } from '../workflows/definition.ts';
 
 const name = z.string().regex(/^[a-z0-9_][a-z0-9_-]*$/i, 'names hold letters, digits, "_" and "-"');
@@ -67,6 +68,9 @@ export const triggerFileSchema = strictObject({
   description: z.string().default(''),
   parameters_schema: z.record(z.string(), z.unknown()).default({}),
   payload_schema: z.record(z.string(), z.unknown()).default({}),
+}).superRefine((t, ctx) => {
+  // checked as `defineTrigger` checks it: a misspelt keyword or a non-object root would otherwise surface only at emit
+  for (const message of checkSchema(t.payload_schema)) ctx.addIssue({ code: 'custom', path: [], message });
 });
 
 export const ruleFileSchema = strictObject({

@@ -132,6 +132,42 @@ describe("a workflow task's input is checked against its action when the pack lo
   });
 });
 
+describe("a workflow task's action must exist when the pack loads", () => {
+  it('an unknown action (`action: core.nope`) is refused, naming the workflow, the task and the action, with a did-you-mean', async () => {
+    const root = await pack('mk12', {
+      'actions/w.yaml':
+        'name: w\nruntime: workflow\nworkflow:\n  tasks:\n    first: { action: mk12.step, next: [{ do: second }] }\n    second: { action: core.nope }\n',
+      'actions/step.yaml': 'name: step\nruntime: shell\ncommand: echo\n',
+    });
+    expect(await refused(`pack load ${root}`)).toBe(
+      `attune: ${root}/actions: action "w" workflow: task "second" field action: action "core.nope" does not exist (did you mean "core.noop"? or load its pack first)\n`,
+    );
+    expect(await attune.actions.list()).not.toContainEqual(expect.objectContaining({ ref: 'mk12.w' }));
+    // the same pack's action, a stored pack's action: both known
+    await writeFile(
+      path.join(root, 'actions', 'w.yaml'),
+      'name: w\nruntime: workflow\nworkflow:\n  tasks:\n    first: { action: mk12.step, next: [{ do: second }] }\n    second: { action: core.noop }\n',
+    );
+    expect((await runCli(attune, `pack load ${root}`)).code).toBe(0);
+  });
+});
+
+describe("a trigger's payload_schema is checked when the pack loads, as defineTrigger's is", () => {
+  it('a misspelt keyword, a non-object root, a type that is not one are refused, naming the file and the field', async () => {
+    const root = await pack('mk13', { 'triggers/x.yaml': 'name: x\npayload_schema:\n  type: object\n  propertise:\n    host: { type: string }\n' });
+    expect(await refused(`pack load ${root}`)).toBe(
+      `attune: ${root}/triggers/x.yaml: payload_schema.propertise: unknown keyword "propertise" (did you mean "properties"?)\n`,
+    );
+    const str = await pack('mk14', { 'triggers/x.yaml': 'name: x\npayload_schema: { type: string }\n' });
+    expect(await refused(`pack load ${str}`)).toBe(
+      `attune: ${str}/triggers/x.yaml: payload_schema.type: an event payload is always an object, so type must be "object", got "string"\n`,
+    );
+    const typ = await pack('mk15', { 'triggers/x.yaml': 'name: x\npayload_schema:\n  type: object\n  properties:\n    n: { type: int }\n' });
+    expect(await refused(`pack load ${typ}`)).toMatch(new RegExp(`^attune: ${typ}/triggers/x\\.yaml: payload_schema\\.properties\\.n\\.type: .+\n$`));
+    expect(await attune.packs.list()).not.toContainEqual(expect.objectContaining({ ref: 'mk13' }));
+  });
+});
+
 describe('rule enforcements', () => {
   it('an unknown rule or status is an error, not an empty table with exit code 0', async () => {
     expect(await refused('rule enforcements nope.nothing')).toBe('attune: no rule "nope.nothing"\n');

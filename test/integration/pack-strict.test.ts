@@ -53,6 +53,21 @@ describe('pack YAML is strict', () => {
     );
   });
 
+  it("a trigger's payload_schema typo is refused at load, naming the file and the keyword; what defineTrigger accepts loads", async () => {
+    const dir = await pack('schematypo', { 'triggers/x.yaml': 'name: x\npayload_schema:\n  type: object\n  propertise: { host: { type: string } }\n' });
+    await expect(loadPackDir(dir)).rejects.toThrow(
+      /triggers\/x\.yaml: payload_schema\.propertise: unknown keyword "propertise" \(did you mean "properties"\?\)$/,
+    );
+    await writeFile(path.join(dir, 'triggers', 'x.yaml'), 'name: x\npayload_schema:\n  properties:\n    n: { type: numbr }\n');
+    await expect(loadPackDir(dir)).rejects.toThrow(/triggers\/x\.yaml: payload_schema\.properties\.n\.type: /);
+    await writeFile(path.join(dir, 'triggers', 'x.yaml'), 'name: x\npayload_schema:\n  type: array\n');
+    await expect(loadPackDir(dir)).rejects.toThrow(/triggers\/x\.yaml: payload_schema\.type: an event payload is always an object/);
+    // unknown keywords far from a known one (format, description) stay accepted, as defineTrigger accepts them
+    const ok = 'name: x\npayload_schema:\n  type: object\n  description: d\n  properties:\n    at: { type: string, format: date-time }\n';
+    await writeFile(path.join(dir, 'triggers', 'x.yaml'), ok);
+    await expect(loadPackDir(dir)).resolves.toMatchObject({ ref: 'schematypo' });
+  });
+
   it('a missing entry_point file is refused at load, not at run time', async () => {
     const dir = await pack('noscript', { 'actions/a.yaml': 'name: a\nruntime: python\nentry_point: scripts/a.py\n' });
     await expect(loadPackDir(dir)).rejects.toThrow(
@@ -79,6 +94,20 @@ describe('refused at start and at rule save', () => {
     await expect(attune.start({ actors: ['worker'], runtimes: ['ruby'] })).rejects.toThrow(/runtimes: unknown runtime "ruby"; known: shell, python, node/);
     await expect(attune.start({ actors: ['worker'], runtimes: ['shel'] })).rejects.toThrow(/unknown runtime "shel" \(did you mean "shell"\?\)/);
     expect(await attune.workers()).toEqual([]);
+  });
+
+  it("a workflow task's unknown action is refused at load; loaded after its action's pack, it loads", async () => {
+    const wf = 'name: w\nruntime: workflow\nworkflow:\n  tasks:\n    say: { action: later.echo }\n';
+    const first = await pack('wfirst', { 'actions/w.yaml': wf });
+    await expect(attune.packs.load(first)).rejects.toThrow(
+      /wfirst\/actions: action "w" workflow: task "say" field action: action "later\.echo" does not exist \(load its pack first\)$/,
+    );
+    const later = await pack('later', { 'actions/echo.yaml': echoAction });
+    await attune.packs.load(later);
+    await writeFile(path.join(first, 'actions', 'w.yaml'), wf.replace('later.echo', 'later.ecoh'));
+    await expect(attune.packs.load(first)).rejects.toThrow(/action "later\.ecoh" does not exist \(did you mean "later\.echo"\? or load its pack first\)/);
+    await writeFile(path.join(first, 'actions', 'w.yaml'), wf);
+    await expect(attune.packs.load(first)).resolves.toMatchObject({ pack: 'wfirst' });
   });
 
   it('a template typo ({{ trigger.paylod.x }}) is refused at load and at create, listing the payload keys', async () => {
