@@ -5,6 +5,7 @@ import { duration, runTime, time } from '../format.ts';
 import { Status } from '../status.tsx';
 import type { Change, Execution, Page } from '../types.ts';
 import { RunForm } from './run-form.tsx';
+import { Pager, StatusSelect, useCursors } from '../paging.tsx';
 
 const statuses = ['', 'requested', 'scheduled', 'delayed', 'running', 'succeeded', 'failed', 'timeout', 'canceling', 'canceled', 'abandoned'];
 
@@ -22,9 +23,8 @@ export function useNow(active: boolean): number {
 export function ExecutionsPage() {
   const [status, setStatus] = useState('');
   const [action, setAction] = useState('');
-  // Cursors of the pages shown before this one (`next` of each): the last is this page's `before`.
-  const [cursors, setCursors] = useState<number[]>([]);
-  const before = cursors.at(-1);
+  const cursors = useCursors();
+  const { before } = cursors;
   const query = new URLSearchParams({
     limit: '50',
     ...(status ? { status } : {}),
@@ -64,16 +64,9 @@ export function ExecutionsPage() {
       </h1>
       <RunForm />
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <StatusSelect statuses={statuses} value={status} onChange={(v) => (setStatus(v), cursors.reset())} />
         <label>
-          Status{' '}
-          <select value={status} onChange={(e) => (setStatus(e.currentTarget.value), setCursors([]))}>
-            {statuses.map((s) => (
-              <option value={s}>{s || 'any'}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Action <input value={action} placeholder="core.echo" onChange={(e) => (setAction(e.currentTarget.value.trim()), setCursors([]))} />
+          Action <input value={action} placeholder="core.echo" onChange={(e) => (setAction(e.currentTarget.value.trim()), cursors.reset())} />
         </label>
       </form>
       {list.error && (
@@ -110,19 +103,7 @@ export function ExecutionsPage() {
         </tbody>
       </table>
       {list.data && items.length === 0 && <p class="hint">No executions match.</p>}
-      {(before || list.data?.next) && (
-        <nav class="toolbar pager" aria-label="pages">
-          <button type="button" class="quiet" disabled={!before} onClick={() => setCursors([])}>
-            Newest
-          </button>
-          <button type="button" class="quiet" disabled={!before} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Newer
-          </button>
-          <button type="button" class="quiet" disabled={!list.data?.next} onClick={() => setCursors((c) => [...c, list.data!.next!])}>
-            Older →
-          </button>
-        </nav>
-      )}
+      <Pager cursors={cursors} next={list.data?.next} />
     </>
   );
 }

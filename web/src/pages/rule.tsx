@@ -4,14 +4,14 @@ import { useGet } from '../api.ts';
 import { time } from '../format.ts';
 import { Status } from '../status.tsx';
 import type { Enforcement, Page } from '../types.ts';
+import { Pager, StatusSelect, useCursors } from '../paging.tsx';
 
 const statuses = ['', 'created', 'failed', 'throttled', 'debounced', 'deduplicated'];
 
 export function RulePage({ ruleRef }: { ruleRef: string }) {
   const [status, setStatus] = useState('');
-  // Cursors of the pages shown before this one (`next` of each): the last is this page's `before`.
-  const [cursors, setCursors] = useState<number[]>([]);
-  const before = cursors.at(-1);
+  const cursors = useCursors();
+  const { before } = cursors;
   const query = new URLSearchParams({ limit: '25', ...(status ? { status } : {}), ...(before ? { before: String(before) } : {}) });
   const list = useGet<Page<Enforcement>>(`/rules/${encodeURIComponent(ruleRef)}/enforcements?${query}`);
   const items = list.data?.items ?? [];
@@ -23,14 +23,7 @@ export function RulePage({ ruleRef }: { ruleRef: string }) {
       <h1 class="ref">Enforcements of {ruleRef}</h1>
       <p class="hint">What the rule made of each event: the execution it requested, or why none ran.</p>
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Status{' '}
-          <select value={status} onChange={(e) => (setStatus(e.currentTarget.value), setCursors([]))}>
-            {statuses.map((s) => (
-              <option value={s}>{s || 'any'}</option>
-            ))}
-          </select>
-        </label>
+        <StatusSelect statuses={statuses} value={status} onChange={(v) => (setStatus(v), cursors.reset())} />
       </form>
       {list.error && (
         <p role="alert" class="error">
@@ -62,19 +55,7 @@ export function RulePage({ ruleRef }: { ruleRef: string }) {
         </tbody>
       </table>
       {list.data && items.length === 0 && <p class="hint">No enforcements{status ? ` with status ${status}` : ''}.</p>}
-      {(before || list.data?.next) && (
-        <nav class="toolbar pager" aria-label="pages">
-          <button type="button" class="quiet" disabled={!before} onClick={() => setCursors([])}>
-            Newest
-          </button>
-          <button type="button" class="quiet" disabled={!before} onClick={() => setCursors((c) => c.slice(0, -1))}>
-            ← Newer
-          </button>
-          <button type="button" class="quiet" disabled={!list.data?.next} onClick={() => setCursors((c) => [...c, list.data!.next!])}>
-            Older →
-          </button>
-        </nav>
-      )}
+      <Pager cursors={cursors} next={list.data?.next} />
     </>
   );
 }
