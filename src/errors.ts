@@ -71,6 +71,14 @@ export class MessageTooLargeError extends AttuneError {
   }
 }
 
+/** `executions.wait` (and `run(…, { wait: true })`) gave up before the execution got where it was awaited; it goes on. */
+export class WaitTimeoutError extends AttuneError {
+  constructor(message: string) {
+    super('ATTUNE_WAIT_TIMEOUT', message);
+    this.name = 'WaitTimeoutError';
+  }
+}
+
 export class NotFoundError extends AttuneError {
   constructor(message: string) {
     super('ATTUNE_NOT_FOUND', message);

@@ -42,5 +42,5 @@ export type { RuleRecord, RuleListOptions } from './db/rules-repo.ts';
 export type { EnforcementRow, EnforcementListOptions } from './db/enforcements-repo.ts';
 export type { DryRunResult, DryRunMatch } from './rules/dry-run.ts';
 /** Classes, so that callers can tell failures apart with `instanceof`. */
-export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError, NotMigratedError, BackPressureError } from './errors.ts';
+export { AttuneError, ValidationError, ServiceUnavailableError, NotFoundError, NotMigratedError, BackPressureError, WaitTimeoutError } from './errors.ts';
 export { ConfigError } from './config.ts';

@@ -1,6 +1,6 @@
 /** Reads of executions for the API and CLI. Every write is in `execution-store.ts`. */
 import type { Sql } from 'postgres';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError, WaitTimeoutError } from '../errors.ts';
 import { isTerminal, type ExecutionStatus } from '../domain/execution-lifecycle.ts';
 
 export interface ExecutionRow {
@@ -77,7 +77,8 @@ export async function waitForExecution(sql: Sql, id: number, o: WaitOptions = {}
     const row = await getExecution(sql, id);
     if (!row) throw new NotFoundError(`execution ${id} does not exist`);
     if (until(row)) return row;
-    if (Date.now() > deadline) throw new Error(`execution ${id} still ${row.status} after ${o.timeoutMs ?? 60_000} ms`);
+    if (Date.now() > deadline)
+      throw new WaitTimeoutError(`execution ${id} still ${row.status} after ${o.timeoutMs ?? 60_000} ms (it goes on; wait again or cancel it)`);
     await new Promise((r) => setTimeout(r, o.pollMs ?? 100));
   }
 }

@@ -76,6 +76,16 @@ describe('rule flow control', () => {
     const listed = await cli('node', ['bin/attune.js', 'rule', 'enforcements', 'core.throttled', '--status', 'throttled', '--limit', '3'], { env });
     expect(listed.stdout.trim().split('\n')).toHaveLength(4);
     expect(listed.stdout).toMatch(/throttled +[ab] +throttled: 1 enforcement\(s\) per 1m for key "[ab]"/);
+    // Paging back: --before the last id of that page gives the 3 older ones.
+    const lastId = Number(/^(\d+)/m.exec(listed.stdout.trim().split('\n').at(-1) ?? '')?.[1]);
+    const older = await cli(
+      'node',
+      ['bin/attune.js', 'rule', 'enforcements', 'core.throttled', '--status', 'throttled', '--limit', '3', '--before', String(lastId), '--json'],
+      { env },
+    );
+    const sixNewest = (await attune.rules.enforcements('core.throttled', { status: 'throttled', limit: 6 })).map((e) => e.id);
+    expect(sixNewest[2]).toBe(lastId);
+    expect((JSON.parse(older.stdout) as { id: number }[]).map((e) => e.id)).toEqual(sixNewest.slice(3));
     const whatIf = await cli('node', ['bin/attune.js', 'rule', 'test', 'core.throttled'], { env });
     expect(whatIf.stdout).toContain('would have run 2 times, throttled 998');
   }, 240_000);

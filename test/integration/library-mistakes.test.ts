@@ -1,7 +1,7 @@
 /** Mistakes of a plain-JavaScript caller get a clear error naming the option, field or value (never silently ignored, never a hang). */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAttune, defineAction, defineTrigger } from '../../src/index.ts';
+import { createAttune, defineAction, defineTrigger, WaitTimeoutError } from '../../src/index.ts';
 import { disposeAttune, testAttune } from '../helpers.ts';
 
 const loose = (v: unknown) => v as never;
@@ -22,6 +22,15 @@ describe('library mistakes', () => {
     await expect(attune.start(loose({ actors: ['scheduler', 'scheduer'] }))).rejects.toThrow(/actors\[1\]: Invalid option/);
     await attune.start({ actors: ['scheduler'] });
     await expect(attune.start({ actors: ['scheduler'] })).rejects.toThrow(/"scheduler" is already running/);
+    // Waiting too short is an AttuneError of its own, saying the execution goes on (no worker runs here).
+    await attune.packs.loadCore();
+    const queued = await attune.run('core.noop', {});
+    const gaveUp = await attune.executions.wait(queued.id, { timeoutMs: 50 }).catch((err: unknown) => err as WaitTimeoutError);
+    expect(gaveUp).toBeInstanceOf(WaitTimeoutError);
+    expect(gaveUp).toMatchObject({
+      code: 'ATTUNE_WAIT_TIMEOUT',
+      message: `execution ${queued.id} still requested after 50 ms (it goes on; wait again or cancel it)`,
+    });
     await disposeAttune(attune);
     await attune.stop();
     await expect(attune.executions.get(1)).rejects.toThrow(/attune\.executions\.get\(\) called after attune\.stop\(\)/);

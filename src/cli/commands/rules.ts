@@ -116,10 +116,11 @@ export function registerRuleCommands(program: Command): void {
     .description('what the rule made of events, newest first: the execution, or why none (throttled, debounced, deduplicated, failed)')
     .option('--status <status>', 'only this status (created, failed, throttled, debounced, deduplicated)')
     .addOption(new Option('--limit <n>', 'at most this many').argParser(positiveInt).default(50))
+    .addOption(new Option('--before <id>', 'only enforcements older than this id (the last id of the page before)').argParser(positiveInt))
     .option('--json', 'print JSON')
-    .action(async (ref: string, o: { status?: string; limit: number; json?: boolean }) => {
+    .action(async (ref: string, o: { status?: string; limit: number; before?: number; json?: boolean }) => {
       await withAttune(async (a) => {
-        const rows = await a.rules.enforcements(ref, { status: o.status, limit: o.limit });
+        const rows = await a.rules.enforcements(ref, { status: o.status, limit: o.limit, before: o.before });
         const cols = ['id', 'event_id', 'status', 'flow_key', 'execution_id', 'reason'];
         console.log(o.json ? JSON.stringify(rows, null, 2) : table(rows as unknown as Record<string, unknown>[], cols));
       });
